@@ -1,0 +1,50 @@
+package dev.sandboxsshd.keys;
+
+import java.security.PublicKey;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
+import org.apache.sshd.server.session.ServerSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Accepts exactly one public key for exactly one user. The pair is swapped atomically, so a re-enable never
+ * opens a window in which both or neither of the old and new keys work.
+ */
+public final class TrustedKeyAuthenticator implements PublickeyAuthenticator {
+    private static final Logger LOG = LoggerFactory.getLogger(TrustedKeyAuthenticator.class);
+
+    private final AtomicReference<TrustedKey> trusted = new AtomicReference<>();
+
+    public void trust(TrustedKey key) {
+        trusted.set(key);
+    }
+
+    public void forget() {
+        trusted.set(null);
+    }
+
+    public TrustedKey trusted() {
+        return trusted.get();
+    }
+
+    @Override
+    public boolean authenticate(String username, PublicKey key, ServerSession session) {
+        TrustedKey current = trusted.get();
+        String reason;
+        if (current == null) {
+            reason = "ssh is not enabled";
+        } else if (!current.user().equals(username)) {
+            reason = "user is not the backend user";
+        } else if (!KeyUtils.compareKeys(current.key(), key)) {
+            reason = "key is not the enabled key";
+        } else {
+            return true;
+        }
+        LOG.warn("refused publickey auth: remote={} user={} key={} {} reason={}",
+                session.getClientAddress(), username, KeyUtils.getKeyType(key), Fingerprints.sha256(key), reason);
+        return false;
+    }
+}

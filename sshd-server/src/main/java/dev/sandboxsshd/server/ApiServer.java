@@ -1,0 +1,192 @@
+package dev.sandboxsshd.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The HTTP API (Jetty core handlers, JSON). Every {@code /api/v1/*} call needs the bearer token. */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+    static final int MAX_BODY = 64 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+
+    private final Server server;
+    private final ServerConnector connector;
+
+    public ApiServer(HostPort listen, ApiToken token, SshService ssh) {
+        QueuedThreadPool threads = new QueuedThreadPool(32, 4);
+        threads.setName("api");
+        server = new Server(threads);
+        connector = new ServerConnector(server, 1, 1);
+        connector.setHost(listen.host());
+        connector.setPort(listen.port());
+        server.addConnector(connector);
+        server.setHandler(new Routes(token, ssh));
+    }
+
+    public void start() throws Exception {
+        server.start();
+    }
+
+    public String boundAddress() {
+        String host = connector.getHost();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + connector.getLocalPort();
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+
+    private static final class Routes extends Handler.Abstract {
+        private final ApiToken token;
+        private final SshService ssh;
+
+        Routes(ApiToken token, SshService ssh) {
+            this.token = token;
+            this.ssh = ssh;
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            String path = request.getHttpURI().getPath();
+            String method = request.getMethod();
+            try {
+                if (!path.startsWith("/api/v1/")) {
+                    throw new ApiError(404, "no such endpoint: " + path);
+                }
+                String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+                if (auth == null || !auth.startsWith("Bearer ") || !token.matches(auth.substring(7).strip())) {
+                    response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+                    LOG.warn("refused api call: remote={} {} {} reason={}", Request.getRemoteAddr(request), method, path,
+                            auth == null ? "no bearer token" : "wrong bearer token");
+                    throw new ApiError(401, auth == null ? "missing bearer token" : "invalid bearer token");
+                }
+                Object body = switch (path) {
+                    case "/api/v1/ssh" -> {
+                        allow(method, "GET", response);
+                        yield statusJson(ssh.status());
+                    }
+                    case "/api/v1/ssh/enable" -> {
+                        allow(method, "POST", response);
+                        yield enableJson(ssh.enable(parseEnable(request)));
+                    }
+                    case "/api/v1/ssh/disable" -> {
+                        allow(method, "POST", response);
+                        yield statusJson(ssh.disable());
+                    }
+                    default -> throw new ApiError(404, "no such endpoint: " + path);
+                };
+                send(response, callback, 200, body);
+            } catch (ApiError e) {
+                send(response, callback, e.status(), Map.of("error", e.getMessage()));
+            } catch (RuntimeException e) {
+                LOG.error("api call {} {} failed", method, path, e);
+                send(response, callback, 500, Map.of("error", "internal error: " + e));
+            }
+            return true;
+        }
+
+        private static void allow(String method, String allowed, Response response) throws ApiError {
+            if (!allowed.equals(method)) {
+                response.getHeaders().put(HttpHeader.ALLOW, allowed);
+                throw new ApiError(405, "method " + method + " not allowed; use " + allowed);
+            }
+        }
+
+        private static EnableRequest parseEnable(Request request) throws ApiError {
+            JsonNode root = readJson(request);
+            if (!root.isObject()) {
+                throw new ApiError(400, "request body must be a JSON object");
+            }
+            JsonNode key = root.get("proxy_pubkey");
+            if (key == null || key.isNull()) {
+                throw new ApiError(400, "proxy_pubkey is required");
+            }
+            if (!key.isTextual()) {
+                throw new ApiError(400, "proxy_pubkey must be a string, got " + key.getNodeType().name().toLowerCase());
+            }
+            JsonNode user = root.get("backend_user");
+            if (user != null && !user.isNull() && !user.isTextual()) {
+                throw new ApiError(400, "backend_user must be a string, got " + user.getNodeType().name().toLowerCase());
+            }
+            return EnableRequest.validate(key.asText(), user == null || user.isNull() ? null : user.asText());
+        }
+
+        private static JsonNode readJson(Request request) throws ApiError {
+            long declared = request.getLength();
+            if (declared > MAX_BODY) {
+                throw new ApiError(413, "request body of " + declared + " bytes is over the limit of " + MAX_BODY);
+            }
+            byte[] body;
+            try (InputStream in = Content.Source.asInputStream(request)) {
+                body = in.readNBytes(MAX_BODY + 1);
+            } catch (IOException e) {
+                throw new ApiError(400, "cannot read request body: " + e.getMessage());
+            }
+            if (body.length > MAX_BODY) {
+                throw new ApiError(413, "request body is over the limit of " + MAX_BODY + " bytes");
+            }
+            if (body.length == 0) {
+                throw new ApiError(400, "request body is empty; expected JSON");
+            }
+            try {
+                JsonNode node = JSON.readTree(body);
+                if (node == null) {
+                    throw new ApiError(400, "request body is empty; expected JSON");
+                }
+                return node;
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new ApiError(400, "request body is not valid JSON: " + e.getOriginalMessage());
+            } catch (IOException e) {
+                throw new ApiError(400, "cannot read request body: " + e.getMessage());
+            }
+        }
+
+        private static Map<String, Object> enableJson(SshStatus status) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("enabled", status.enabled());
+            out.put("pid", status.pid());
+            out.put("host_key_fingerprint", status.hostKeyFingerprint());
+            return out;
+        }
+
+        private static Map<String, Object> statusJson(SshStatus status) {
+            Map<String, Object> out = enableJson(status);
+            out.put("backend_user", status.backendUser());
+            out.put("listen", status.listen());
+            return out;
+        }
+
+        private static void send(Response response, Callback callback, int status, Object body) {
+            byte[] bytes;
+            try {
+                bytes = JSON.writeValueAsBytes(body);
+            } catch (IOException e) {
+                bytes = "{\"error\":\"cannot encode response\"}".getBytes();
+                status = 500;
+            }
+            response.setStatus(status);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+            response.write(true, ByteBuffer.wrap(bytes), callback);
+        }
+    }
+}

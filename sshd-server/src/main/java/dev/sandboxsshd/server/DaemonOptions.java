@@ -1,0 +1,115 @@
+package dev.sandboxsshd.server;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import dev.sandboxsshd.shell.UserDatabase;
+
+/** The command line, parsed and with its defaults applied. The flags are a contract with tests and images. */
+public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDir, Path apiTokenFile, String hostname,
+                            boolean setHostname, Path enableKey, String backendUser) {
+
+    /** The API's default port; loopback only, since the API hands out SSH access. */
+    public static final int DEFAULT_API_PORT = 7422;
+
+    public static final String USAGE = """
+            usage: java -jar sandbox-sshd.jar [flags]
+
+              --api-listen HOST:PORT    HTTP API address (default 127.0.0.1:%d)
+              --ssh-listen HOST:PORT    SSH address once enabled (default 0.0.0.0:22 as root, 127.0.0.1:2222 otherwise)
+              --state-dir DIR           host key, API token, saved enable state
+                                        (default /var/lib/sandbox-sshd as root,
+                                        $XDG_STATE_HOME/sandbox-sshd or ~/.local/state/sandbox-sshd otherwise)
+              --api-token-file FILE     bearer token for the API, created (mode 0600) when missing
+                                        (default <state-dir>/api-token)
+              --hostname NAME           hostname to set with --set-hostname (default tl-sbx)
+              --set-hostname            set the kernel hostname at start (needs privilege in its UTS namespace)
+              --enable-key FILE         enable SSH at start with this public key, as POST /api/v1/ssh/enable would
+              --backend-user USER       the user --enable-key logs in as (default tl-user)
+              --help                    print this and exit
+            """.formatted(DEFAULT_API_PORT);
+
+    /** Thrown for a bad command line; the message is the one line to print before exiting 2. */
+    public static final class UsageException extends Exception {
+        public UsageException(String message) {
+            super(message);
+        }
+    }
+
+    public static DaemonOptions parse(String[] args, Map<String, String> env) throws UsageException {
+        boolean root = UserDatabase.runningAsRoot();
+        HostPort api = new HostPort("127.0.0.1", DEFAULT_API_PORT);
+        HostPort ssh = root ? new HostPort("0.0.0.0", 22) : new HostPort("127.0.0.1", 2222);
+        Path stateDir = null;
+        Path tokenFile = null;
+        String hostname = "tl-sbx";
+        boolean setHostname = false;
+        Path enableKey = null;
+        String backendUser = null;
+        for (int i = 0; i < args.length; i++) {
+            String flag = args[i];
+            String value = null;
+            int eq = flag.indexOf('=');
+            if (flag.startsWith("--") && eq > 0) {
+                value = flag.substring(eq + 1);
+                flag = flag.substring(0, eq);
+            }
+            switch (flag) {
+                case "--help", "-h" -> throw new UsageException(null);
+                case "--set-hostname" -> setHostname = true;
+                case "--api-listen", "--ssh-listen", "--state-dir", "--api-token-file", "--hostname", "--enable-key",
+                     "--backend-user" -> {
+                    if (value == null) {
+                        if (i + 1 >= args.length) {
+                            throw new UsageException(flag + " needs a value");
+                        }
+                        value = args[++i];
+                    }
+                    try {
+                        switch (flag) {
+                            case "--api-listen" -> api = HostPort.parse(value);
+                            case "--ssh-listen" -> ssh = HostPort.parse(value);
+                            case "--state-dir" -> stateDir = Path.of(value);
+                            case "--api-token-file" -> tokenFile = Path.of(value);
+                            case "--hostname" -> hostname = validHostname(value);
+                            case "--enable-key" -> enableKey = Path.of(value);
+                            default -> backendUser = value;
+                        }
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException(flag + ": " + e.getMessage());
+                    }
+                }
+                default -> throw new UsageException("unknown flag '" + args[i] + "' (see --help)");
+            }
+        }
+        if (backendUser != null && enableKey == null) {
+            throw new UsageException("--backend-user is only meaningful with --enable-key");
+        }
+        if (stateDir == null) {
+            stateDir = defaultStateDir(root, env);
+        }
+        if (tokenFile == null) {
+            tokenFile = stateDir.resolve("api-token");
+        }
+        return new DaemonOptions(api, ssh, stateDir, tokenFile, hostname, setHostname, enableKey, backendUser);
+    }
+
+    private static Path defaultStateDir(boolean root, Map<String, String> env) {
+        if (root) {
+            return Path.of("/var/lib/sandbox-sshd");
+        }
+        String xdg = env.get("XDG_STATE_HOME");
+        if (xdg != null && !xdg.isEmpty()) {
+            return Path.of(xdg, "sandbox-sshd");
+        }
+        return Path.of(System.getProperty("user.home"), ".local", "state", "sandbox-sshd");
+    }
+
+    private static String validHostname(String name) {
+        if (!name.matches("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
+                || name.length() > 64) {
+            throw new IllegalArgumentException("'" + name + "' is not a valid hostname");
+        }
+        return name;
+    }
+}

@@ -1,0 +1,44 @@
+package dev.sandboxsshd.server;
+
+import dev.sandboxsshd.keys.InvalidPublicKeyException;
+import dev.sandboxsshd.keys.PublicKeyLine;
+import dev.sandboxsshd.shell.PosixUser;
+import dev.sandboxsshd.shell.UserDatabase;
+
+/** A validated enable request: the proxy's key and the local account it may log in as. */
+public record EnableRequest(PublicKeyLine proxyKey, PosixUser backendUser) {
+    public static final String DEFAULT_BACKEND_USER = "tl-user";
+
+    /**
+     * Validates the two fields as the API receives them; the CLI's {@code --enable-key} goes through here too.
+     *
+     * @param backendUser null for the default
+     */
+    public static EnableRequest validate(String proxyPubkey, String backendUser) throws ApiError {
+        PublicKeyLine key;
+        try {
+            key = PublicKeyLine.parse("proxy_pubkey", proxyPubkey);
+        } catch (InvalidPublicKeyException e) {
+            throw new ApiError(400, e.getMessage());
+        }
+        String userName = backendUser == null ? DEFAULT_BACKEND_USER : backendUser;
+        if (userName.isEmpty()) {
+            throw new ApiError(400, "backend_user is empty");
+        }
+        PosixUser user = UserDatabase.byName(userName)
+                .orElseThrow(() -> new ApiError(400, "backend_user '" + printable(userName) + "' does not exist on this machine"));
+        if (!UserDatabase.runningAsRoot()) {
+            PosixUser self = UserDatabase.current();
+            if (self.uid() != user.uid()) {
+                throw new ApiError(400, "backend_user '" + user.name() + "' is not allowed: the daemon runs as '"
+                        + self.name() + "' (not root) and can only serve its own user");
+            }
+        }
+        return new EnableRequest(key, user);
+    }
+
+    private static String printable(String s) {
+        String cut = s.length() > 64 ? s.substring(0, 64) + "..." : s;
+        return cut.replaceAll("\\p{Cntrl}", "?");
+    }
+}

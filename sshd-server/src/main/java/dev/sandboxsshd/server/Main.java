@@ -1,0 +1,111 @@
+package dev.sandboxsshd.server;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.util.concurrent.CountDownLatch;
+
+import dev.sandboxsshd.keys.HostKeys;
+import dev.sandboxsshd.shell.Hostname;
+import dev.sandboxsshd.shell.SetprivLauncher;
+import dev.sandboxsshd.shell.UserLauncher;
+
+/** Starts the daemon: state, host key, API token, the API listener, and SSH if enabled before or by flag. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        DaemonOptions options;
+        try {
+            options = DaemonOptions.parse(args, System.getenv());
+        } catch (DaemonOptions.UsageException e) {
+            if (e.getMessage() == null) {
+                System.out.print(DaemonOptions.USAGE);
+                System.exit(0);
+            }
+            System.err.println("sandbox-sshd: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        try {
+            run(options);
+        } catch (Exception e) {
+            System.err.println("sandbox-sshd: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    private static void run(DaemonOptions options) throws Exception {
+        long pid = ProcessHandle.current().pid();
+        if (options.setHostname()) {
+            Hostname.set(options.hostname());
+        }
+        Path stateDir = options.stateDir();
+        createPrivateDirectory(stateDir);
+        KeyPair hostKey = HostKeys.loadOrCreate(stateDir);
+        ApiToken token = ApiToken.loadOrCreate(options.apiTokenFile());
+        UserLauncher launcher = SetprivLauncher.forThisProcess();
+        SshService ssh = new SshService(options.sshListen(), hostKey, launcher, stateDir);
+
+        ApiServer api = new ApiServer(options.apiListen(), token, ssh);
+        try {
+            api.start();
+        } catch (IOException e) {
+            throw new IOException("cannot listen for the API on " + options.apiListen() + ": " + e.getMessage(), e);
+        }
+        String apiAddress = api.boundAddress();
+        System.out.println("sandbox-sshd: api listening on " + apiAddress + " (pid " + pid + ", token in "
+                + options.apiTokenFile().toAbsolutePath() + ")");
+
+        if (options.enableKey() != null) {
+            String line = Files.readString(options.enableKey());
+            try {
+                ssh.enable(EnableRequest.validate(line, options.backendUser()));
+            } catch (ApiError e) {
+                api.close();
+                throw new IllegalArgumentException("--enable-key " + options.enableKey() + ": " + e.getMessage());
+            }
+        } else {
+            ssh.restore();
+        }
+        SshStatus status = ssh.status();
+        if (status.enabled()) {
+            String port = status.listen().substring(status.listen().lastIndexOf(':') + 1);
+            System.out.println("sandbox-sshd: ssh listening on " + status.listen() + " (pid " + pid + ", user "
+                    + status.backendUser() + ", host key " + status.hostKeyFingerprint() + "); connect with: ssh -p "
+                    + port + " " + status.backendUser() + "@" + connectHost(status.listen()));
+        } else {
+            System.out.println("sandbox-sshd: ssh disabled; enable with: curl -sS -X POST -H \"Authorization: Bearer $(cat "
+                    + options.apiTokenFile().toAbsolutePath() + ")\" -d \"{\\\"proxy_pubkey\\\": \\\"$(cat ~/.ssh/id_ed25519.pub)\\\"}\" http://"
+                    + apiAddress + "/api/v1/ssh/enable");
+        }
+        System.out.flush();
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            ssh.close();
+            try {
+                api.close();
+            } catch (Exception ignored) {
+                // exiting anyway
+            }
+            stopped.countDown();
+        }, "shutdown"));
+        stopped.await();
+    }
+
+    private static String connectHost(String listen) {
+        String host = listen.substring(0, listen.lastIndexOf(':'));
+        return host.equals("0.0.0.0") || host.equals("[::]") ? "127.0.0.1" : host;
+    }
+
+    private static void createPrivateDirectory(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir.toAbsolutePath().getParent());
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+    }
+}

@@ -1,0 +1,186 @@
+package dev.sandboxsshd.server;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.forward.DirectTcpipFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.sandboxsshd.keys.Fingerprints;
+import dev.sandboxsshd.keys.TrustedKey;
+import dev.sandboxsshd.keys.TrustedKeyAuthenticator;
+import dev.sandboxsshd.server.session.SessionChannelFactory;
+import dev.sandboxsshd.server.session.UserSessionFactory;
+import dev.sandboxsshd.shell.UserLauncher;
+
+/**
+ * The SSH half of the daemon: enable binds the listener once and from then on only swaps the trusted key and user;
+ * disable closes the listener and every session. All state changes are serialised on this object.
+ */
+public final class SshService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SshService.class);
+    static final String SERVER_VERSION = "sandbox-sshd_0.1";
+
+    private final HostPort listen;
+    private final KeyPair hostKey;
+    private final String hostKeyFingerprint;
+    private final UserLauncher launcher;
+    private final EnableStateFile stateFile;
+    private final TrustedKeyAuthenticator authenticator = new TrustedKeyAuthenticator();
+    private SshServer server;
+
+    public SshService(HostPort listen, KeyPair hostKey, UserLauncher launcher, java.nio.file.Path stateDir) {
+        this.listen = listen;
+        this.hostKey = hostKey;
+        this.hostKeyFingerprint = Fingerprints.sha256(hostKey.getPublic());
+        this.launcher = launcher;
+        this.stateFile = new EnableStateFile(stateDir);
+    }
+
+    public String hostKeyFingerprint() {
+        return hostKeyFingerprint;
+    }
+
+    /**
+     * Trusts the request's key for its user, binding the listener if it is not bound yet. Either everything takes
+     * effect or nothing does: a failure leaves the previous key, user and listener as they were.
+     */
+    public synchronized SshStatus enable(EnableRequest request) throws ApiError {
+        boolean started = false;
+        if (server == null) {
+            server = build();
+            try {
+                server.start();
+                started = true;
+            } catch (IOException | RuntimeException e) {
+                stopQuietly(server);
+                server = null;
+                LOG.error("cannot listen for ssh on {}: {}", listen, e.toString());
+                throw new ApiError(500, "cannot listen for SSH on " + listen + ": " + describe(e));
+            }
+        }
+        try {
+            stateFile.write(new EnableStateFile.Saved(request.proxyKey().toOpenSshLine(), request.backendUser().name()));
+        } catch (IOException e) {
+            if (started) {
+                stopQuietly(server);
+                server = null;
+            }
+            throw new ApiError(500, "cannot persist the enable state: " + e.getMessage());
+        }
+        authenticator.trust(new TrustedKey(request.backendUser().name(), request.proxyKey().key()));
+        LOG.info("ssh enabled: listen={} user={} key={} {}", boundAddress(), request.backendUser().name(),
+                request.proxyKey().type(), request.proxyKey().fingerprint());
+        return status();
+    }
+
+    /** Closes the listener and every SSH session, and forgets the key. */
+    public synchronized SshStatus disable() throws ApiError {
+        authenticator.forget();
+        if (server != null) {
+            stopQuietly(server);
+            server = null;
+        }
+        try {
+            stateFile.delete();
+        } catch (IOException e) {
+            throw new ApiError(500, "ssh disabled, but the saved enable state could not be removed: " + e.getMessage());
+        }
+        LOG.info("ssh disabled");
+        return status();
+    }
+
+    public synchronized SshStatus status() {
+        TrustedKey trusted = authenticator.trusted();
+        boolean enabled = server != null && trusted != null;
+        String bound = server != null ? boundAddress() : listen.toString();
+        return new SshStatus(enabled, enabled ? ProcessHandle.current().pid() : null,
+                enabled ? hostKeyFingerprint : null, trusted != null ? trusted.user() : null, bound);
+    }
+
+    /** Re-applies the state saved by an earlier run, if any; an invalid saved state is logged and left disabled. */
+    public void restore() {
+        Optional<EnableStateFile.Saved> saved;
+        try {
+            saved = stateFile.read();
+        } catch (IOException e) {
+            LOG.error("cannot read the saved enable state: {}; ssh stays disabled", e.getMessage());
+            return;
+        }
+        if (saved.isEmpty()) {
+            return;
+        }
+        try {
+            enable(EnableRequest.validate(saved.get().proxyPubkey(), saved.get().backendUser()));
+        } catch (ApiError e) {
+            LOG.error("cannot restore the saved enable state: {}; ssh stays disabled", e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (server != null) {
+            stopQuietly(server);
+            server = null;
+        }
+    }
+
+    private SshServer build() {
+        SshServer sshd = SshServer.setUpDefaultServer();
+        sshd.setHost(listen.host());
+        sshd.setPort(listen.port());
+        Algorithms.apply(sshd);
+        sshd.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
+        sshd.setPublickeyAuthenticator(authenticator);
+        sshd.setPasswordAuthenticator(null);
+        sshd.setKeyboardInteractiveAuthenticator(null);
+        sshd.setGSSAuthenticator(null);
+        sshd.setHostBasedAuthenticator(null);
+        sshd.setChannelFactories(List.of(new SessionChannelFactory(), DirectTcpipFactory.INSTANCE));
+        UserSessionFactory sessions = new UserSessionFactory(launcher);
+        sshd.setShellFactory(sessions);
+        sshd.setCommandFactory(sessions);
+        CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, SERVER_VERSION);
+        // OpenSSH keeps idle sessions open forever; so do we (clients use keep-alives if they want otherwise).
+        CoreModuleProperties.IDLE_TIMEOUT.set(sshd, Duration.ZERO);
+        CoreModuleProperties.AUTH_TIMEOUT.set(sshd, Duration.ofSeconds(120));
+        return sshd;
+    }
+
+    private String boundAddress() {
+        Set<SocketAddress> bound = server.getBoundAddresses();
+        for (SocketAddress address : bound) {
+            if (address instanceof InetSocketAddress inet) {
+                return HostPort.format(inet);
+            }
+        }
+        return listen.toString();
+    }
+
+    private static void stopQuietly(SshServer sshd) {
+        try {
+            sshd.stop(true);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("error while stopping ssh server: {}", e.toString());
+        }
+    }
+
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage();
+        return message == null ? root.getClass().getSimpleName() : message;
+    }
+}

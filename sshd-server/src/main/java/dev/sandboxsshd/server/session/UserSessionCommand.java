@@ -1,0 +1,270 @@
+package dev.sandboxsshd.server.session;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import com.pty4j.PtyProcess;
+import com.pty4j.WinSize;
+import org.apache.sshd.common.channel.Channel;
+import org.apache.sshd.server.Environment;
+import org.apache.sshd.server.ExitCallback;
+import org.apache.sshd.server.Signal;
+import org.apache.sshd.server.SignalListener;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.channel.ChannelSessionAware;
+import org.apache.sshd.server.command.Command;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.sandboxsshd.shell.LaunchSpec;
+import dev.sandboxsshd.shell.LoginEnvironment;
+import dev.sandboxsshd.shell.PosixUser;
+import dev.sandboxsshd.shell.ProcessSignals;
+import dev.sandboxsshd.shell.PtySize;
+import dev.sandboxsshd.shell.UserDatabase;
+import dev.sandboxsshd.shell.UserLauncher;
+
+/**
+ * A shell or exec request run as the session's user, on a PTY when the client asked for one, on pipes otherwise.
+ * Data moves with blocking copies on dedicated threads: client data straight into the process, process output into
+ * the channel, which blocks while the client's window is closed.
+ */
+final class UserSessionCommand implements Command, ChannelSessionAware, SignalListener {
+    private static final Logger LOG = LoggerFactory.getLogger(UserSessionCommand.class);
+    private static final int COPY_BUFFER = 64 * 1024;
+    private static final long THREAD_STACK = 256 * 1024;
+
+    private final UserLauncher launcher;
+    private final String command;
+    private ChannelSession channel;
+    private ProcessInput input;
+    private OutputStream out;
+    private OutputStream err;
+    private ExitCallback exitCallback;
+    private volatile Process process;
+
+    /** @param command the exec request's command line, or null for a shell */
+    UserSessionCommand(UserLauncher launcher, String command) {
+        this.launcher = launcher;
+        this.command = command;
+    }
+
+    @Override
+    public void setChannelSession(ChannelSession session) {
+        this.channel = session;
+        this.input = new ProcessInput(session.getLocalWindow());
+        session.setDataReceiver(input);
+    }
+
+    @Override
+    public void setInputStream(InputStream in) {
+        // unused: data arrives through ProcessInput
+    }
+
+    @Override
+    public void setOutputStream(OutputStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public void setErrorStream(OutputStream err) {
+        this.err = err;
+    }
+
+    @Override
+    public void setExitCallback(ExitCallback callback) {
+        this.exitCallback = callback;
+    }
+
+    @Override
+    public void start(ChannelSession session, Environment env) throws IOException {
+        String userName = session.getSession().getUsername();
+        PosixUser user = UserDatabase.byName(userName).orElse(null);
+        if (user == null) {
+            fail("sandbox-sshd: user " + userName + " no longer exists\n");
+            return;
+        }
+        Map<String, String> requested = env.getEnv();
+        boolean tty = requested.containsKey(Environment.ENV_COLUMNS);
+
+        Map<String, String> environment = LoginEnvironment.of(user);
+        requested.forEach((name, value) -> {
+            if (AcceptedEnvironment.accepts(name)) {
+                environment.put(name, value);
+            }
+        });
+        if (tty) {
+            environment.put("TERM", requested.getOrDefault(Environment.ENV_TERM, "dumb"));
+        }
+        addConnectionVariables(environment);
+
+        Path workingDirectory = user.home();
+        if (!Files.isDirectory(workingDirectory)) {
+            writeQuietly(err, "Could not chdir to home directory " + workingDirectory + ": No such file or directory\n");
+            workingDirectory = Path.of("/");
+        }
+        List<String> argv = command == null ? List.of(user.shell(), "-l") : List.of(user.shell(), "-c", command);
+        try {
+            if (tty) {
+                PtySize size = PtySize.lenient(intOf(requested.get(Environment.ENV_COLUMNS)),
+                        intOf(requested.get(Environment.ENV_LINES)));
+                PtyProcess pty = launcher.startPty(new LaunchSpec(user, argv, environment, workingDirectory), size, "SSH_TTY");
+                process = pty;
+                env.addSignalListener(this);
+                startPumps(pty, true);
+            } else {
+                Process piped = launcher.startPiped(new LaunchSpec(user, argv, environment, workingDirectory));
+                process = piped;
+                env.addSignalListener(this);
+                startPumps(piped, false);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot start session for user={} remote={}: {}", userName,
+                    session.getSession().getRemoteAddress(), e.toString());
+            fail("sandbox-sshd: cannot start " + (command == null ? "shell" : "command") + ": " + e.getMessage() + "\n");
+        }
+    }
+
+    private void startPumps(Process p, boolean tty) {
+        long pid = p.pid();
+        thread("stdin-" + pid, () -> input.pump(p.getOutputStream(), !tty));
+        CompletableFuture<Void> stderrDone = tty ? CompletableFuture.completedFuture(null) : new CompletableFuture<>();
+        if (!tty) {
+            thread("stderr-" + pid, () -> {
+                copy(p.getErrorStream(), err);
+                stderrDone.complete(null);
+            });
+        }
+        thread("stdout-" + pid, () -> {
+            copy(p.getInputStream(), out);
+            stderrDone.join();
+            int code;
+            try {
+                code = p.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            input.stop();
+            exitCallback.onExit(code);
+        });
+    }
+
+    private static void copy(InputStream from, OutputStream to) {
+        byte[] buffer = new byte[COPY_BUFFER];
+        boolean sinkOpen = true;
+        try {
+            int n;
+            while ((n = from.read(buffer)) >= 0) {
+                if (n == 0 || !sinkOpen) {
+                    continue;
+                }
+                try {
+                    to.write(buffer, 0, n);
+                    to.flush();
+                } catch (IOException e) {
+                    // The channel is gone; keep draining so the process is not blocked on a full pipe.
+                    sinkOpen = false;
+                }
+            }
+        } catch (IOException e) {
+            // EIO on a terminal whose last writer closed, or a closed pipe: the end of output either way
+        }
+    }
+
+    @Override
+    public void signal(Channel channel, Signal signal) {
+        Process p = process;
+        if (p == null) {
+            return;
+        }
+        if (signal == Signal.WINCH) {
+            if (p instanceof PtyProcess pty) {
+                Map<String, String> env = this.channel.getEnvironment().getEnv();
+                PtySize size = PtySize.lenient(intOf(env.get(Environment.ENV_COLUMNS)), intOf(env.get(Environment.ENV_LINES)));
+                pty.setWinSize(new WinSize(size.cols(), size.rows()));
+            }
+            return;
+        }
+        ProcessSignals.signal(p.pid(), signal.getNumeric());
+    }
+
+    /** The channel closed (exit, client disconnect or server shutdown): hang up the session as sshd does. */
+    @Override
+    public void destroy(ChannelSession session) {
+        if (input != null) {
+            input.stop();
+        }
+        Process p = process;
+        if (p != null && p.isAlive()) {
+            ProcessSignals.signalGroup(p.pid(), ProcessSignals.SIGHUP);
+            if (p instanceof PtyProcess) {
+                // Closing the terminal hangs up the foreground job too, which is in a process group of its own.
+                closeQuietly(p.getInputStream());
+                try {
+                    p.getOutputStream().close();
+                } catch (IOException ignored) {
+                    // already closed
+                }
+            }
+        }
+    }
+
+    private void addConnectionVariables(Map<String, String> environment) {
+        SocketAddress remote = channel.getSession().getRemoteAddress();
+        SocketAddress local = channel.getSession().getLocalAddress();
+        if (remote instanceof InetSocketAddress r && local instanceof InetSocketAddress l) {
+            String client = r.getAddress().getHostAddress() + " " + r.getPort();
+            environment.put("SSH_CLIENT", client + " " + l.getPort());
+            environment.put("SSH_CONNECTION", client + " " + l.getAddress().getHostAddress() + " " + l.getPort());
+        }
+    }
+
+    private void fail(String message) {
+        writeQuietly(err, message);
+        if (input != null) {
+            input.stop();
+        }
+        exitCallback.onExit(1, message.strip());
+    }
+
+    private static void writeQuietly(OutputStream stream, String message) {
+        try {
+            stream.write(message.getBytes(StandardCharsets.UTF_8));
+            stream.flush();
+        } catch (IOException ignored) {
+            // the client is gone
+        }
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+    }
+
+    private static int intOf(String value) {
+        try {
+            return value == null ? 0 : Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static void thread(String name, Runnable body) {
+        Thread t = new Thread(null, body, "session-" + name, THREAD_STACK);
+        t.setDaemon(true);
+        t.start();
+    }
+}
