@@ -50,27 +50,29 @@ public final class Main {
         UserLauncher launcher = SetprivLauncher.forThisProcess();
         SshService ssh = new SshService(options.sshListen(), hostKey, launcher, stateDir);
 
+        // SSH comes back (or up) before the API answers, so nobody ever sees a restarted daemon as disabled.
+        if (options.enableKey() != null) {
+            String line = Files.readString(options.enableKey());
+            try {
+                ssh.enable(EnableRequest.validate(line, options.backendUser()));
+            } catch (ApiError e) {
+                throw new IllegalArgumentException("--enable-key " + options.enableKey() + ": " + e.getMessage());
+            }
+        } else {
+            ssh.restore();
+        }
+
         ApiServer api = new ApiServer(options.apiListen(), token, ssh);
         try {
             api.start();
         } catch (IOException e) {
+            ssh.close();
             throw new IOException("cannot listen for the API on " + options.apiListen() + ": " + e.getMessage(), e);
         }
         String apiAddress = api.boundAddress();
         System.out.println("sandbox-sshd: api listening on " + apiAddress + " (pid " + pid + ", token in "
                 + options.apiTokenFile().toAbsolutePath() + ")");
 
-        if (options.enableKey() != null) {
-            String line = Files.readString(options.enableKey());
-            try {
-                ssh.enable(EnableRequest.validate(line, options.backendUser()));
-            } catch (ApiError e) {
-                api.close();
-                throw new IllegalArgumentException("--enable-key " + options.enableKey() + ": " + e.getMessage());
-            }
-        } else {
-            ssh.restore();
-        }
         SshStatus status = ssh.status();
         if (status.enabled()) {
             String port = status.listen().substring(status.listen().lastIndexOf(':') + 1);

@@ -1,0 +1,238 @@
+package dev.sandboxsshd.server;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The real daemon jar, started as its own process on port 0 with a private state dir, and ended by its pid
+ * (with every process it started) when the test is done.
+ */
+final class DaemonProcess implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern API_LINE = Pattern.compile("api listening on (\\S+) \\(pid (\\d+)");
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    final Path stateDir;
+    final Path log;
+    final String api;
+    final long pid;
+    final List<String> stdout = new ArrayList<>();
+    private final Process process;
+
+    record Http(int status, JsonNode body, String raw) {
+    }
+
+    private DaemonProcess(Path stateDir, Path log, String api, long pid, Process process) {
+        this.stateDir = stateDir;
+        this.log = log;
+        this.api = api;
+        this.pid = pid;
+        this.process = process;
+    }
+
+    /** A marker in the daemon's own environment that must never reach a user's session. */
+    static final String LEAK_MARKER = "SANDBOX_SSHD_TEST_DAEMON_ONLY";
+
+    static DaemonProcess start(Path stateDir, String... extraArgs) throws IOException {
+        List<String> command = new ArrayList<>(List.of("--api-listen", "127.0.0.1:0", "--ssh-listen", "127.0.0.1:0",
+                "--state-dir", stateDir.toString()));
+        command.addAll(List.of(extraArgs));
+        return startWith(List.of(), stateDir, command);
+    }
+
+    /** @param prefix a wrapper such as {@code unshare --uts --fork} */
+    static DaemonProcess startWith(List<String> prefix, Path stateDir, List<String> args) throws IOException {
+        Files.createDirectories(stateDir.getParent());
+        Path log = stateDir.resolveSibling(stateDir.getFileName() + ".log");
+        List<String> argv = new ArrayList<>(prefix);
+        argv.addAll(List.of(javaBinary(), "-jar", jar().toString()));
+        argv.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(argv).redirectError(log.toFile());
+        builder.environment().put(LEAK_MARKER, "leaked");
+        Process process = builder.start();
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        List<String> seen = new ArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    lines.add(line);
+                }
+            } catch (IOException ignored) {
+                // daemon gone
+            }
+        }, "daemon-stdout");
+        reader.setDaemon(true);
+        reader.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        try {
+            while (System.nanoTime() < deadline) {
+                String line = lines.poll(200, TimeUnit.MILLISECONDS);
+                if (line == null) {
+                    if (!process.isAlive()) {
+                        break;
+                    }
+                    continue;
+                }
+                seen.add(line);
+                Matcher m = API_LINE.matcher(line);
+                if (m.find()) {
+                    DaemonProcess daemon = new DaemonProcess(stateDir, log, m.group(1), Long.parseLong(m.group(2)), process);
+                    daemon.stdout.addAll(seen);
+                    Thread drain = new Thread(() -> {
+                        try {
+                            while (true) {
+                                String next = lines.take();
+                                synchronized (daemon.stdout) {
+                                    daemon.stdout.add(next);
+                                }
+                            }
+                        } catch (InterruptedException ignored) {
+                            // test over
+                        }
+                    }, "daemon-stdout-drain");
+                    drain.setDaemon(true);
+                    drain.start();
+                    return daemon;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        killTree(process.toHandle());
+        throw new IOException("daemon did not report its API address; stdout=" + seen + " stderr="
+                + (Files.exists(log) ? Files.readString(log) : ""));
+    }
+
+    static Path jar() {
+        String jar = System.getProperty("sandbox.sshd.jar");
+        Path path = jar != null ? Path.of(jar) : Path.of("target", "sandbox-sshd.jar");
+        if (!Files.exists(path)) {
+            throw new IllegalStateException("daemon jar missing at " + path + "; run mvn verify");
+        }
+        return path.toAbsolutePath();
+    }
+
+    private static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    String token() throws IOException {
+        return Files.readString(stateDir.resolve("api-token")).strip();
+    }
+
+    Http call(String method, String path, String body) throws IOException, InterruptedException {
+        return call(method, path, body, "Bearer " + token());
+    }
+
+    Http call(String method, String path, String body, String authorization) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + api + path)).timeout(Duration.ofSeconds(30));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode json = null;
+        try {
+            json = JSON.readTree(r.body());
+        } catch (IOException notJson) {
+            // left null; tests assert on it
+        }
+        return new Http(r.statusCode(), json, r.body());
+    }
+
+    Http enable(String pubkeyLine, String user) throws IOException, InterruptedException {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("proxy_pubkey", pubkeyLine);
+        if (user != null) {
+            body.put("backend_user", user);
+        }
+        return call("POST", "/api/v1/ssh/enable", body.toString());
+    }
+
+    Http status() throws IOException, InterruptedException {
+        return call("GET", "/api/v1/ssh", null);
+    }
+
+    /** The SSH port from {@code GET /api/v1/ssh}. */
+    int sshPort() throws IOException, InterruptedException {
+        String listen = status().body().get("listen").asText();
+        return Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
+    }
+
+    String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    /** Waits until the daemon's log has a line containing all of the given parts. */
+    String awaitLogLine(String... parts) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            for (String line : log().split("\n")) {
+                boolean all = true;
+                for (String part : parts) {
+                    all &= line.contains(part);
+                }
+                if (all) {
+                    return line;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no log line with " + List.of(parts) + " in:\n" + log());
+            }
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+    }
+
+    List<String> stdoutLines() {
+        synchronized (stdout) {
+            return List.copyOf(stdout);
+        }
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public void close() {
+        ProcessHandle.of(pid).ifPresent(DaemonProcess::killTree);
+        killTree(process.toHandle());
+    }
+
+    static void killTree(ProcessHandle root) {
+        List<ProcessHandle> all = new ArrayList<>(root.descendants().toList());
+        all.add(root);
+        all.forEach(ProcessHandle::destroy);
+        for (ProcessHandle p : all) {
+            try {
+                p.onExit().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                p.destroyForcibly();
+            }
+        }
+    }
+}

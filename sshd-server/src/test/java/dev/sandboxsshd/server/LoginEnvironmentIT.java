@@ -1,0 +1,119 @@
+package dev.sandboxsshd.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.sandboxsshd.shell.PosixUser;
+
+/** A session is the backend user's login: identity, home, shell, environment, as OpenSSH on Debian gives it. */
+class LoginEnvironmentIT {
+    @TempDir
+    static Path dir;
+    static SshFixture fx;
+    static PosixUser user;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fx = SshFixture.start(dir);
+        user = TestUser.backend();
+    }
+
+    @AfterAll
+    static void stop() {
+        fx.close();
+    }
+
+    @Test
+    void runsAsTheUserWithItsGroupsInItsHome() throws Exception {
+        OpenSsh.Result r = fx.ssh.run("id -un; id -u; id -g; id -G; pwd; echo $HOME");
+        assertEquals(0, r.exit(), r.stderr());
+        String groups = user.groups().stream().sorted().map(String::valueOf).collect(Collectors.joining(" "));
+        String[] lines = r.out().split("\n");
+        assertEquals(user.name(), lines[0]);
+        assertEquals(Integer.toString(user.uid()), lines[1]);
+        assertEquals(Integer.toString(user.gid()), lines[2]);
+        assertEquals(groups, List.of(lines[3].split(" ")).stream().map(Integer::parseInt).sorted()
+                .map(String::valueOf).collect(Collectors.joining(" ")));
+        assertEquals(user.home().toString(), lines[4]);
+        assertEquals(user.home().toString(), lines[5]);
+    }
+
+    @Test
+    void tlUserIsInTheSudoGroup() throws Exception {
+        assumeTrue(TestUser.ROOT, TestUser.NOT_ROOT);
+        OpenSsh.Result r = fx.ssh.run("id -Gn");
+        assertTrue(List.of(r.out().strip().split(" ")).contains("sudo"), r.out());
+    }
+
+    @Test
+    void environmentIsTheLoginEnvironmentAndNothingOfTheDaemons() throws Exception {
+        Map<String, String> env = env(fx.ssh.run("env -0"));
+        assertEquals(user.home().toString(), env.get("HOME"));
+        assertEquals(user.name(), env.get("USER"));
+        assertEquals(user.name(), env.get("LOGNAME"));
+        assertEquals(user.shell(), env.get("SHELL"));
+        assertEquals("/var/mail/" + user.name(), env.get("MAIL"));
+        assertEquals(user.uid() == 0 ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+                : "/usr/local/bin:/usr/bin:/bin:/usr/games", env.get("PATH"));
+        assertTrue(env.get("SSH_CLIENT").matches("127\\.0\\.0\\.1 \\d+ " + fx.ssh.port), env.get("SSH_CLIENT"));
+        assertTrue(env.get("SSH_CONNECTION").matches("127\\.0\\.0\\.1 \\d+ 127\\.0\\.0\\.1 " + fx.ssh.port), env.get("SSH_CONNECTION"));
+        assertFalse(env.containsKey("SSH_TTY"), "no tty, no SSH_TTY");
+        assertFalse(env.containsKey("TERM"), "no tty, no TERM");
+        assertFalse(env.containsKey(DaemonProcess.LEAK_MARKER), "daemon environment leaked into the session");
+        assertFalse(env.containsKey("JAVA_HOME"));
+    }
+
+    @Test
+    void onlyAcceptedClientVariablesArePassed() throws Exception {
+        OpenSsh.Result r = fx.ssh.run(List.of("-o", "SetEnv=LANG=C.UTF-8 LC_TIME=C COLORTERM=truecolor TERM_PROGRAM=vscode "
+                + "FOO=bar LD_PRELOAD=/tmp/x.so PATH=/evil"), null, "env -0");
+        Map<String, String> env = env(r);
+        assertEquals("C.UTF-8", env.get("LANG"));
+        assertEquals("C", env.get("LC_TIME"));
+        assertEquals("truecolor", env.get("COLORTERM"));
+        assertEquals("vscode", env.get("TERM_PROGRAM"));
+        assertFalse(env.containsKey("FOO"));
+        assertFalse(env.containsKey("LD_PRELOAD"));
+        assertFalse(env.get("PATH").contains("evil"));
+    }
+
+    @Test
+    void shellWithoutCommandIsALoginShellReadingStdin() throws Exception {
+        OpenSsh.Result r = fx.ssh.run(List.of("-T"), "shopt -q login_shell && echo login; echo $0; exit 6\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals(6, r.exit(), r.stderr());
+        assertTrue(r.out().startsWith("login\n"), r.out());
+    }
+
+    @Test
+    void commandRunsThroughTheUsersShell() throws Exception {
+        OpenSsh.Result r = fx.ssh.run("echo $BASH_VERSION | cut -c1; echo \"$(ps -o comm= -p $$)\"");
+        assertEquals(0, r.exit(), r.stderr());
+        assertEquals(user.shell().endsWith("bash") ? "5\nbash\n" : r.out(), r.out());
+    }
+
+    private static Map<String, String> env(OpenSsh.Result r) {
+        assertEquals(0, r.exit(), r.stderr());
+        Map<String, String> env = new HashMap<>();
+        for (String entry : r.out().split("\0")) {
+            int eq = entry.indexOf('=');
+            if (eq > 0) {
+                env.put(entry.substring(0, eq), entry.substring(eq + 1));
+            }
+        }
+        return env;
+    }
+}
