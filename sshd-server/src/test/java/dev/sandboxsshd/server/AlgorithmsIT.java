@@ -36,7 +36,7 @@ class AlgorithmsIT {
         assertEquals(0, r.exit(), r.stderr());
         assertTrue(r.stderr().contains("will use strict KEX ordering"), r.stderr());
         assertTrue(r.stderr().contains("kex: algorithm: sntrup761x25519-sha512"), r.stderr());
-        String log = r.stderr();
+        String log = r.stderr().replace("\r", "");
         int start = log.indexOf("peer server KEXINIT proposal");
         String serverProposal = log.substring(start, log.indexOf("first_kex_follows", start));
         assertTrue(serverProposal.contains("compression ctos: none,zlib@openssh.com\n"), serverProposal);
