@@ -3,6 +3,7 @@ package dev.sandboxsshd.shell;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import com.sun.jna.StringArray;
 import com.sun.jna.Structure;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.PointerByReference;
@@ -22,6 +23,42 @@ interface LibC extends Library {
     int getpwuid_r(int uid, Passwd pwd, Pointer buf, long buflen, PointerByReference result);
 
     int getgrouplist(String user, int group, int[] groups, IntByReference ngroups);
+
+    String strerror(int errnum);
+
+    int pipe2(int[] fds, int flags);
+
+    int close(int fd);
+
+    int waitpid(int pid, int[] status, int options);
+
+    int sigemptyset(Pointer set);
+
+    int sigfillset(Pointer set);
+
+    int posix_spawn_file_actions_init(Pointer actions);
+
+    int posix_spawn_file_actions_destroy(Pointer actions);
+
+    int posix_spawn_file_actions_adddup2(Pointer actions, int fd, int newfd);
+
+    int posix_spawn_file_actions_addopen(Pointer actions, int fd, String path, int oflag, int mode);
+
+    int posix_spawn_file_actions_addchdir_np(Pointer actions, String path);
+
+    int posix_spawn_file_actions_addclosefrom_np(Pointer actions, int from);
+
+    int posix_spawnattr_init(Pointer attr);
+
+    int posix_spawnattr_destroy(Pointer attr);
+
+    int posix_spawnattr_setflags(Pointer attr, short flags);
+
+    int posix_spawnattr_setsigmask(Pointer attr, Pointer sigset);
+
+    int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigset);
+
+    int posix_spawn(IntByReference pid, String path, Pointer actions, Pointer attr, StringArray argv, StringArray envp);
 
     @Structure.FieldOrder({"pw_name", "pw_passwd", "pw_uid", "pw_gid", "pw_gecos", "pw_dir", "pw_shell"})
     final class Passwd extends Structure {

@@ -2,20 +2,18 @@ package dev.sandboxsshd.shell;
 
 import java.io.IOException;
 
-import com.pty4j.PtyProcess;
-
 /**
  * Starts every user-facing process (SSH shells and exec, rsync, PTY sessions) as the user the spec names.
  * Each process leads its own session, so signals and hang-ups reach the whole group.
  */
 public interface UserLauncher {
     /** A process with separate stdin, stdout and stderr pipes and no controlling terminal. */
-    Process startPiped(LaunchSpec spec) throws IOException;
+    UserProcess startPiped(LaunchSpec spec) throws IOException;
 
     /**
      * A process on a fresh pseudo-terminal of the given size; stderr goes to the terminal.
      *
      * @param ttyNameVariable an environment variable to set to the terminal's device name ({@code SSH_TTY}), or null
      */
-    PtyProcess startPty(LaunchSpec spec, PtySize size, String ttyNameVariable) throws IOException;
+    UserProcess startPty(LaunchSpec spec, PtySize size, String ttyNameVariable) throws IOException;
 }

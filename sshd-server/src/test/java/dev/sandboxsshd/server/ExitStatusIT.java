@@ -58,14 +58,41 @@ class ExitStatusIT {
         assertTrue(r.stderr().contains("no-such-command-4711: command not found"), r.stderr());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"", "-tt"})
+    void killedCommandIsReportedAsExitSignalLikeSshd(String tty) throws Exception {
+        // sshd sends exit-signal, not a made-up code; the OpenSSH client then has no exit status and exits 255
+        List<String> options = tty.isEmpty() ? List.of("-v") : List.of("-v", tty);
+        OpenSsh.Result r = fx.ssh.run(options, null, "kill -KILL $$");
+        assertEquals(255, r.exit(), r.stderr());
+        assertTrue(r.stderr().contains("rtype exit-signal"), r.stderr());
+        assertTrue(r.stderr().contains("Exit status -1"), r.stderr());
+    }
+
     @Test
-    void killedCommandIsReportedAsItsShellReportsIt() throws Exception {
-        // The launcher sees a killed child as 128+signal (the JDK and pty4j both fold the wait status),
-        // which is what the user's own shell would print as $?.
-        OpenSsh.Result r = fx.ssh.run("kill -KILL $$");
-        assertEquals(128 + 9, r.exit(), r.stderr());
-        OpenSsh.Result t = fx.ssh.run(List.of("-tt"), null, "kill -TERM $$");
-        assertEquals(128 + 15, t.exit(), t.stderr());
+    void killedCommandHasNoExitStatusInJsch() throws Exception {
+        JSch jsch = new JSch();
+        jsch.addIdentity(fx.key.privateKey().toString());
+        Session session = jsch.getSession(fx.user, "127.0.0.1", fx.ssh.port);
+        session.setConfig("StrictHostKeyChecking", "no");
+        session.connect(20_000);
+        try {
+            ChannelExec exec = (ChannelExec) session.openChannel("exec");
+            exec.setCommand("echo before; kill -TERM $$");
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            exec.setOutputStream(out);
+            exec.connect(20_000);
+            Await.until("exec to close", Duration.ofSeconds(20), exec::isClosed);
+            assertEquals("before\n", out.toString());
+            assertEquals(-1, exec.getExitStatus());
+        } finally {
+            session.disconnect();
+        }
+    }
+
+    @Test
+    void exitCodeAbove128IsAnOrdinaryExitStatus() throws Exception {
+        assertEquals(137, fx.ssh.run("exit 137").exit());
     }
 
     @Test

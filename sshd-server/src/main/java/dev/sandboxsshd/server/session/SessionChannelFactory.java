@@ -14,7 +14,7 @@ public final class SessionChannelFactory implements ChannelFactory {
 
     @Override
     public Channel createChannel(Session session) {
-        ChannelSession channel = new ChannelSession();
+        ChannelSession channel = new UserChannelSession();
         channel.addRequestHandler(new EnvRequest());
         return channel;
     }

@@ -12,8 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-import com.pty4j.PtyProcess;
-import com.pty4j.WinSize;
 import org.apache.sshd.common.channel.Channel;
 import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
@@ -32,6 +30,7 @@ import dev.sandboxsshd.shell.ProcessSignals;
 import dev.sandboxsshd.shell.PtySize;
 import dev.sandboxsshd.shell.UserDatabase;
 import dev.sandboxsshd.shell.UserLauncher;
+import dev.sandboxsshd.shell.UserProcess;
 
 /**
  * A shell or exec request run as the session's user, on a PTY when the client asked for one, on pipes otherwise.
@@ -50,7 +49,10 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
     private OutputStream out;
     private OutputStream err;
     private ExitCallback exitCallback;
-    private volatile Process process;
+    private volatile UserProcess process;
+    /** Progress of the terminal's output copy, to tell a drained terminal from one still being read. */
+    private volatile long copied;
+    private volatile boolean writing;
 
     /** @param command the exec request's command line, or null for a shell */
     UserSessionCommand(UserLauncher launcher, String command) {
@@ -114,19 +116,14 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
         }
         List<String> argv = command == null ? List.of(user.shell(), "-l") : List.of(user.shell(), "-c", command);
         try {
-            if (tty) {
-                PtySize size = PtySize.lenient(intOf(requested.get(Environment.ENV_COLUMNS)),
-                        intOf(requested.get(Environment.ENV_LINES)));
-                PtyProcess pty = launcher.startPty(new LaunchSpec(user, argv, environment, workingDirectory), size, "SSH_TTY");
-                process = pty;
-                env.addSignalListener(this);
-                startPumps(pty, true);
-            } else {
-                Process piped = launcher.startPiped(new LaunchSpec(user, argv, environment, workingDirectory));
-                process = piped;
-                env.addSignalListener(this);
-                startPumps(piped, false);
-            }
+            LaunchSpec spec = new LaunchSpec(user, argv, environment, workingDirectory);
+            UserProcess started = tty
+                    ? launcher.startPty(spec, PtySize.lenient(intOf(requested.get(Environment.ENV_COLUMNS)),
+                            intOf(requested.get(Environment.ENV_LINES))), "SSH_TTY")
+                    : launcher.startPiped(spec);
+            process = started;
+            env.addSignalListener(this);
+            startPumps(started);
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot start session for user={} remote={}: {}", userName,
                     session.getSession().getRemoteAddress(), e.toString());
@@ -134,46 +131,81 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
         }
     }
 
-    private void startPumps(Process p, boolean tty) {
+    private void startPumps(UserProcess p) {
         long pid = p.pid();
-        thread("stdin-" + pid, () -> input.pump(p.getOutputStream(), !tty));
+        boolean tty = p.hasTerminal();
+        thread("stdin-" + pid, () -> input.pump(p.stdin(), !tty));
+        CompletableFuture<Void> stdoutDone = new CompletableFuture<>();
         CompletableFuture<Void> stderrDone = tty ? CompletableFuture.completedFuture(null) : new CompletableFuture<>();
         if (!tty) {
             thread("stderr-" + pid, () -> {
-                copy(p.getErrorStream(), err);
+                copy(p.stderr(), err);
                 stderrDone.complete(null);
             });
         }
         thread("stdout-" + pid, () -> {
-            copy(p.getInputStream(), out);
+            copy(p.stdout(), out);
+            stdoutDone.complete(null);
+        });
+        p.onExit().thenAcceptAsync(status -> {
+            if (tty) {
+                // Output still in the terminal is read to its end; a background job that keeps the terminal
+                // open does not hold the session (sshd closes it when the shell exits).
+                awaitDrained(stdoutDone);
+                p.closeTerminal();
+            }
+            stdoutDone.join();
             stderrDone.join();
-            int code;
+            input.stop();
+            if (status.killedBySignal()) {
+                ((UserChannelSession) channel).exitBySignal(ExitSignals.name(status.signal()), status.coreDumped());
+            }
+            exitCallback.onExit(status.code());
+        }, runnable -> thread("exit-" + pid, runnable));
+    }
+
+    private void awaitDrained(CompletableFuture<Void> stdoutDone) {
+        long quietSince = System.nanoTime();
+        long seen = copied;
+        while (!stdoutDone.isDone()) {
             try {
-                code = p.waitFor();
+                stdoutDone.get(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                long now = copied;
+                if (now != seen || writing) {
+                    seen = now;
+                    quietSince = System.nanoTime();
+                } else if (System.nanoTime() - quietSince > java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(200)) {
+                    return;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            } catch (java.util.concurrent.ExecutionException e) {
+                return;
             }
-            input.stop();
-            exitCallback.onExit(code);
-        });
+        }
     }
 
-    private static void copy(InputStream from, OutputStream to) {
+    private void copy(InputStream from, OutputStream to) {
         byte[] buffer = new byte[COPY_BUFFER];
         boolean sinkOpen = true;
         try {
             int n;
             while ((n = from.read(buffer)) >= 0) {
+                copied += n;
                 if (n == 0 || !sinkOpen) {
                     continue;
                 }
                 try {
+                    writing = true;
                     to.write(buffer, 0, n);
                     to.flush();
                 } catch (IOException e) {
                     // The channel is gone; keep draining so the process is not blocked on a full pipe.
                     sinkOpen = false;
+                } finally {
+                    writing = false;
                 }
             }
         } catch (IOException e) {
@@ -183,15 +215,16 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
 
     @Override
     public void signal(Channel channel, Signal signal) {
-        Process p = process;
+        UserProcess p = process;
         if (p == null) {
             return;
         }
         if (signal == Signal.WINCH) {
-            if (p instanceof PtyProcess pty) {
-                Map<String, String> env = this.channel.getEnvironment().getEnv();
-                PtySize size = PtySize.lenient(intOf(env.get(Environment.ENV_COLUMNS)), intOf(env.get(Environment.ENV_LINES)));
-                pty.setWinSize(new WinSize(size.cols(), size.rows()));
+            Map<String, String> env = this.channel.getEnvironment().getEnv();
+            try {
+                p.resize(PtySize.lenient(intOf(env.get(Environment.ENV_COLUMNS)), intOf(env.get(Environment.ENV_LINES))));
+            } catch (IOException e) {
+                LOG.debug("window change failed for pid {}: {}", p.pid(), e.toString());
             }
             return;
         }
@@ -204,18 +237,11 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
         if (input != null) {
             input.stop();
         }
-        Process p = process;
+        UserProcess p = process;
         if (p != null && p.isAlive()) {
             ProcessSignals.signalGroup(p.pid(), ProcessSignals.SIGHUP);
-            if (p instanceof PtyProcess) {
-                // Closing the terminal hangs up the foreground job too, which is in a process group of its own.
-                closeQuietly(p.getInputStream());
-                try {
-                    p.getOutputStream().close();
-                } catch (IOException ignored) {
-                    // already closed
-                }
-            }
+            // Closing the terminal hangs up the foreground job too, which is in a process group of its own.
+            p.closeTerminal();
         }
     }
 
@@ -243,14 +269,6 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
             stream.flush();
         } catch (IOException ignored) {
             // the client is gone
-        }
-    }
-
-    private static void closeQuietly(InputStream in) {
-        try {
-            in.close();
-        } catch (IOException ignored) {
-            // already closed
         }
     }
 

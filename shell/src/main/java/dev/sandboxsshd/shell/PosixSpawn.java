@@ -1,0 +1,110 @@
+package dev.sandboxsshd.shell;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import com.sun.jna.Memory;
+import com.sun.jna.StringArray;
+import com.sun.jna.ptr.IntByReference;
+
+/**
+ * glibc's {@code posix_spawn}: the child leads a new session, has default signal dispositions and an empty mask,
+ * inherits only fds 0-2 (the JVM's own descriptors never leak into a user's process), and is our own child, so
+ * {@code waitpid} gives us its full wait status (the JDK and pty4j keep only 128+N for a killed child).
+ */
+final class PosixSpawn {
+    private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
+    private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+    private static final short POSIX_SPAWN_SETSID = 0x80;
+    static final int O_RDWR = 2;
+    static final int O_CLOEXEC = 0x80000;
+    private static final int EINTR = 4;
+    private static final LibC C = LibC.INSTANCE;
+
+    /** One file action: make {@code target} (0, 1 or 2) a copy of {@code fd}, or open {@code path} there. */
+    record Stdio(int target, int fd, String path) {
+        static Stdio dup(int fd, int target) {
+            return new Stdio(target, fd, null);
+        }
+
+        static Stdio open(String path, int target) {
+            return new Stdio(target, -1, path);
+        }
+    }
+
+    private PosixSpawn() {
+    }
+
+    static int spawn(List<String> argv, Map<String, String> environment, Path directory, List<Stdio> stdio)
+            throws IOException {
+        Memory actions = new Memory(256);
+        Memory attr = new Memory(1024);
+        Memory sigset = new Memory(128);
+        check(C.posix_spawn_file_actions_init(actions), "file actions");
+        check(C.posix_spawnattr_init(attr), "spawn attributes");
+        try {
+            for (Stdio s : stdio) {
+                if (s.path() != null) {
+                    check(C.posix_spawn_file_actions_addopen(actions, s.target(), s.path(), O_RDWR, 0), "open " + s.path());
+                } else {
+                    check(C.posix_spawn_file_actions_adddup2(actions, s.fd(), s.target()), "dup2");
+                }
+            }
+            check(C.posix_spawn_file_actions_addclosefrom_np(actions, 3), "closefrom");
+            check(C.posix_spawn_file_actions_addchdir_np(actions, directory.toString()), "chdir");
+            check(C.posix_spawnattr_setflags(attr, (short) (POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)),
+                    "flags");
+            C.sigemptyset(sigset);
+            check(C.posix_spawnattr_setsigmask(attr, sigset), "sigmask");
+            C.sigfillset(sigset);
+            check(C.posix_spawnattr_setsigdefault(attr, sigset), "sigdefault");
+
+            String[] env = environment.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+            IntByReference pid = new IntByReference();
+            int rc = C.posix_spawn(pid, argv.get(0), actions, attr, new StringArray(argv.toArray(String[]::new)),
+                    new StringArray(env));
+            if (rc != 0) {
+                throw new IOException("cannot run " + argv.get(0) + ": " + C.strerror(rc));
+            }
+            return pid.getValue();
+        } finally {
+            C.posix_spawn_file_actions_destroy(actions);
+            C.posix_spawnattr_destroy(attr);
+        }
+    }
+
+    /** Blocks until the child ends and reaps it. */
+    static ExitStatus waitFor(int pid) {
+        int[] status = new int[1];
+        while (C.waitpid(pid, status, 0) < 0) {
+            int errno = com.sun.jna.Native.getLastError();
+            if (errno != EINTR) {
+                throw new IllegalStateException("waitpid(" + pid + ") failed: " + C.strerror(errno));
+            }
+        }
+        return ExitStatus.fromWaitStatus(status[0]);
+    }
+
+    /** A pipe whose both ends are close-on-exec; {@code [read, write]}. */
+    static int[] pipe() throws IOException {
+        int[] fds = new int[2];
+        if (C.pipe2(fds, O_CLOEXEC) != 0) {
+            throw new IOException("pipe2 failed: " + C.strerror(com.sun.jna.Native.getLastError()));
+        }
+        return fds;
+    }
+
+    static void close(int fd) {
+        if (fd >= 0) {
+            C.close(fd);
+        }
+    }
+
+    private static void check(int rc, String what) throws IOException {
+        if (rc != 0) {
+            throw new IOException("posix_spawn setup failed (" + what + "): " + C.strerror(rc));
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.sandboxsshd.shell;
+
+import java.io.FileInputStream;
+import java.io.FileNotFoundException;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.concurrent.CompletableFuture;
+
+import com.pty4j.WinSize;
+import com.pty4j.unix.Pty;
+
+/**
+ * A process started by the {@link UserLauncher}: its pid (which is also its process group and session id), its
+ * streams, and its exit, reaped by a thread of its own as soon as it happens.
+ */
+public final class UserProcess {
+    private static final long REAPER_STACK = 64 * 1024;
+
+    private final int pid;
+    private final OutputStream stdin;
+    private final InputStream stdout;
+    private final InputStream stderr;
+    private final Pty pty;
+    private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+
+    private UserProcess(int pid, OutputStream stdin, InputStream stdout, InputStream stderr, Pty pty) {
+        this.pid = pid;
+        this.stdin = stdin;
+        this.stdout = stdout;
+        this.stderr = stderr;
+        this.pty = pty;
+        Thread reaper = new Thread(null, () -> exit.complete(PosixSpawn.waitFor(pid)), "reaper-" + pid, REAPER_STACK);
+        reaper.setDaemon(true);
+        reaper.start();
+    }
+
+    static UserProcess piped(int pid, int stdinFd, int stdoutFd, int stderrFd) throws IOException {
+        // Reopening through /proc gives ordinary JDK streams on the same pipes; the raw fds are closed after.
+        try {
+            return new UserProcess(pid, new FileOutputStream(procFd(stdinFd)), new FileInputStream(procFd(stdoutFd)),
+                    new FileInputStream(procFd(stderrFd)), null);
+        } finally {
+            PosixSpawn.close(stdinFd);
+            PosixSpawn.close(stdoutFd);
+            PosixSpawn.close(stderrFd);
+        }
+    }
+
+    static UserProcess onTerminal(int pid, Pty pty) {
+        return new UserProcess(pid, pty.getOutputStream(), pty.getInputStream(), null, pty);
+    }
+
+    private static String procFd(int fd) throws FileNotFoundException {
+        return "/proc/self/fd/" + fd;
+    }
+
+    public long pid() {
+        return pid;
+    }
+
+    public boolean hasTerminal() {
+        return pty != null;
+    }
+
+    /** The process's stdin; on a terminal, the terminal's input. */
+    public OutputStream stdin() {
+        return stdin;
+    }
+
+    /** The process's stdout; on a terminal, everything the terminal shows. */
+    public InputStream stdout() {
+        return stdout;
+    }
+
+    /** The process's stderr, or null on a terminal (where stderr is the terminal). */
+    public InputStream stderr() {
+        return stderr;
+    }
+
+    public CompletableFuture<ExitStatus> onExit() {
+        return exit;
+    }
+
+    public boolean isAlive() {
+        return !exit.isDone();
+    }
+
+    public void resize(PtySize size) throws IOException {
+        if (pty != null) {
+            pty.setWindowSize(new WinSize(size.cols(), size.rows()), null);
+        }
+    }
+
+    /** Closes the terminal: the kernel hangs up its session, foreground job included. */
+    public void closeTerminal() {
+        if (pty != null) {
+            try {
+                pty.close();
+            } catch (IOException ignored) {
+                // already closed
+            }
+        }
+    }
+}
