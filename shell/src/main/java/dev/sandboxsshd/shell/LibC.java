@@ -14,6 +14,14 @@ interface LibC extends Library {
 
     int geteuid();
 
+    int setfsuid(int fsuid);
+
+    int setfsgid(int fsgid);
+
+    int umask(int mask);
+
+    long syscall(long number, Object... args);
+
     int kill(int pid, int sig);
 
     int sethostname(byte[] name, long len);

@@ -8,6 +8,7 @@ import java.security.KeyPair;
 import java.util.concurrent.CountDownLatch;
 
 import dev.sandboxsshd.keys.HostKeys;
+import dev.sandboxsshd.shell.FilesystemIdentity;
 import dev.sandboxsshd.shell.Hostname;
 import dev.sandboxsshd.shell.SetprivLauncher;
 import dev.sandboxsshd.shell.UserLauncher;
@@ -40,6 +41,8 @@ public final class Main {
 
     private static void run(DaemonOptions options) throws Exception {
         long pid = ProcessHandle.current().pid();
+        // Files the daemon creates for users (SFTP, SCP) and the processes it starts get sshd's default umask.
+        FilesystemIdentity.setProcessUmask(0022);
         if (options.setHostname()) {
             Hostname.set(options.hostname());
         }

@@ -21,6 +21,8 @@ import dev.sandboxsshd.keys.TrustedKey;
 import dev.sandboxsshd.keys.TrustedKeyAuthenticator;
 import dev.sandboxsshd.server.session.SessionChannelFactory;
 import dev.sandboxsshd.server.session.UserSessionFactory;
+import dev.sandboxsshd.sftp.ScpCommands;
+import dev.sandboxsshd.sftp.UserSftpSubsystemFactory;
 import dev.sandboxsshd.shell.UserLauncher;
 
 /**
@@ -149,7 +151,8 @@ public final class SshService implements AutoCloseable {
         sshd.setChannelFactories(List.of(new SessionChannelFactory(), DirectTcpipFactory.INSTANCE));
         UserSessionFactory sessions = new UserSessionFactory(launcher);
         sshd.setShellFactory(sessions);
-        sshd.setCommandFactory(sessions);
+        sshd.setCommandFactory(new ScpCommands(sessions));
+        sshd.setSubsystemFactories(List.of(new UserSftpSubsystemFactory()));
         CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, SERVER_VERSION);
         // OpenSSH keeps idle sessions open forever; so do we (clients use keep-alives if they want otherwise).
         CoreModuleProperties.IDLE_TIMEOUT.set(sshd, Duration.ZERO);

@@ -1,0 +1,99 @@
+package dev.sandboxsshd.sftp;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
+
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.scp.common.ScpException;
+import org.apache.sshd.scp.common.helpers.DefaultScpFileOpener;
+import org.apache.sshd.scp.common.helpers.ScpAckInfo;
+
+/**
+ * Legacy SCP file access: paths relative to the user's home, as {@code scp -t}/{@code scp -f} run by sshd would
+ * see them, and failures worded as OpenSSH's scp words them ({@code scp: PATH: Permission denied}).
+ */
+final class HomeScpFileOpener extends DefaultScpFileOpener {
+    private final Path home;
+
+    HomeScpFileOpener(Path home) {
+        this.home = home;
+    }
+
+    @Override
+    public Path resolveLocalPath(Session session, FileSystem fileSystem, String commandPath) {
+        return HomeRelativePaths.resolve(fileSystem, home, commandPath).normalize();
+    }
+
+    @Override
+    public Path resolveOutgoingFilePath(Session session, Path localPath, LinkOption... options) throws IOException {
+        if (!Files.exists(localPath, options)) {
+            throw new ScpException("scp: " + localPath + ": No such file or directory", ScpAckInfo.ERROR);
+        }
+        return localPath;
+    }
+
+    /**
+     * MINA opens a file only after announcing it to the client, when an error can no longer be reported; like
+     * OpenSSH's scp, find out first whether the user may read it.
+     */
+    @Override
+    public boolean sendAsRegularFile(Session session, Path path, LinkOption... options) throws IOException {
+        boolean regular = super.sendAsRegularFile(session, path, options);
+        if (regular) {
+            try (java.nio.channels.SeekableByteChannel probe = Files.newByteChannel(path)) {
+                // readable
+            } catch (IOException e) {
+                throw scpError(path, e);
+            }
+        }
+        return regular;
+    }
+
+    @Override
+    public InputStream openRead(Session session, Path file, long size, Set<PosixFilePermission> permissions,
+                                OpenOption... options) throws IOException {
+        try {
+            return super.openRead(session, file, size, permissions, options);
+        } catch (IOException e) {
+            throw scpError(file, e);
+        }
+    }
+
+    @Override
+    public OutputStream openWrite(Session session, Path file, long size, Set<PosixFilePermission> permissions,
+                                  OpenOption... options) throws IOException {
+        try {
+            return super.openWrite(session, file, size, permissions, options);
+        } catch (IOException e) {
+            throw scpError(file, e);
+        }
+    }
+
+    static ScpException scpError(Path path, IOException e) {
+        String reason;
+        if (e instanceof AccessDeniedException) {
+            reason = "Permission denied";
+        } else if (e instanceof NoSuchFileException) {
+            reason = "No such file or directory";
+        } else if (e instanceof NotDirectoryException) {
+            reason = "Not a directory";
+        } else if (e instanceof FileSystemException fse && fse.getReason() != null) {
+            reason = fse.getReason();
+        } else {
+            reason = e.getMessage();
+        }
+        return new ScpException("scp: " + path + ": " + reason, e, ScpAckInfo.ERROR);
+    }
+}

@@ -1,0 +1,76 @@
+package dev.sandboxsshd.sftp;
+
+import java.io.IOException;
+
+import org.apache.sshd.common.util.threads.CloseableExecutorService;
+import org.apache.sshd.server.channel.ChannelDataReceiver;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.command.Command;
+import org.apache.sshd.server.subsystem.SubsystemFactory;
+import org.apache.sshd.sftp.server.SftpErrorStatusDataHandler;
+import org.apache.sshd.sftp.server.SftpFileSystemAccessor;
+import org.apache.sshd.sftp.server.SftpSubsystem;
+import org.apache.sshd.sftp.server.SftpSubsystemConfigurator;
+import org.apache.sshd.sftp.server.SftpSubsystemFactory;
+import org.apache.sshd.sftp.server.UnsupportedAttributePolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.sandboxsshd.shell.PosixUser;
+import dev.sandboxsshd.shell.UserDatabase;
+
+/**
+ * The {@code sftp} subsystem: MINA's SFTP server, each session on its own thread with the session user's
+ * filesystem identity, starting in the user's home.
+ */
+public final class UserSftpSubsystemFactory implements SubsystemFactory {
+    private static final Logger LOG = LoggerFactory.getLogger(UserSftpSubsystemFactory.class);
+    private final SftpSubsystemFactory defaults = new SftpSubsystemFactory();
+
+    @Override
+    public String getName() {
+        return SftpSubsystemFactory.NAME;
+    }
+
+    @Override
+    public Command createSubsystem(ChannelSession channel) throws IOException {
+        String name = channel.getSession().getUsername();
+        PosixUser user = UserDatabase.byName(name).orElseThrow(() -> {
+            LOG.warn("refused sftp: remote={} user={} reason=user no longer exists", channel.getSession().getRemoteAddress(), name);
+            return new IOException("user " + name + " no longer exists");
+        });
+        SftpSubsystem subsystem = new SftpSubsystem(channel, new Configurator(defaults,
+                UserExecutors.singleThread(user, "sftp"), new HomeFileSystemAccessor(user.home())));
+        defaults.getRegisteredListeners().forEach(subsystem::addSftpEventListener);
+        return subsystem;
+    }
+
+    /** MINA's defaults, except the per-session thread and the home-relative file access. */
+    private record Configurator(SftpSubsystemFactory defaults, CloseableExecutorService executor,
+                                SftpFileSystemAccessor accessor) implements SftpSubsystemConfigurator {
+        @Override
+        public CloseableExecutorService getExecutorService() {
+            return executor;
+        }
+
+        @Override
+        public SftpFileSystemAccessor getFileSystemAccessor() {
+            return accessor;
+        }
+
+        @Override
+        public UnsupportedAttributePolicy getUnsupportedAttributePolicy() {
+            return defaults.getUnsupportedAttributePolicy();
+        }
+
+        @Override
+        public SftpErrorStatusDataHandler getErrorStatusDataHandler() {
+            return defaults.getErrorStatusDataHandler();
+        }
+
+        @Override
+        public ChannelDataReceiver getErrorChannelDataReceiver() {
+            return defaults.getErrorChannelDataReceiver();
+        }
+    }
+}
