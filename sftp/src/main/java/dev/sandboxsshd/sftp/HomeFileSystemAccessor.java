@@ -1,13 +1,35 @@
 package dev.sandboxsshd.sftp;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
 
+import org.apache.sshd.sftp.server.FileHandle;
 import org.apache.sshd.sftp.server.SftpFileSystemAccessor;
 import org.apache.sshd.sftp.server.SftpSubsystemProxy;
 
-/** MINA's file access, with relative paths (and the client's initial {@code realpath .}) in the user's home. */
+import dev.sandboxsshd.shell.FilesystemIdentity;
+
+/**
+ * MINA's file access with two OpenSSH behaviours: relative paths (and the client's initial {@code realpath .}) are
+ * in the user's home, and a mode sent with open or mkdir is masked by the umask, as sftp-server's
+ * {@code open(path, flags, mode)} and {@code mkdir(path, mode)} are; only setstat/chmod set a mode exactly.
+ * One instance per SFTP session, used from its single thread.
+ */
 final class HomeFileSystemAccessor implements SftpFileSystemAccessor {
     private final Path home;
+    /** The directory mkdir just created, whose requested mode MINA applies next with a chmod. */
+    private Path createdDirectory;
 
     HomeFileSystemAccessor(Path home) {
         this.home = home;
@@ -16,5 +38,62 @@ final class HomeFileSystemAccessor implements SftpFileSystemAccessor {
     @Override
     public Path resolveLocalFilePath(SftpSubsystemProxy subsystem, Path rootDir, String remotePath) {
         return HomeRelativePaths.resolve(rootDir.getFileSystem(), home, remotePath);
+    }
+
+    @Override
+    public SeekableByteChannel openFile(SftpSubsystemProxy subsystem, FileHandle fileHandle, Path file, String handle,
+                                        Set<? extends OpenOption> options, FileAttribute<?>... attrs) throws IOException {
+        // MINA names the mode "permissions", which FileChannel.open refuses; MINA would then chmod after creating,
+        // past the umask. Give the JDK the mode under its own name so the kernel masks it at creation.
+        List<FileAttribute<?>> creation = new ArrayList<>();
+        for (FileAttribute<?> attr : attrs) {
+            if (attr.name().endsWith("permissions") && attr.value() instanceof Set<?> perms) {
+                creation.add(PosixFilePermissions.asFileAttribute(toPermissions(perms)));
+            }
+        }
+        return FileChannel.open(file, options, creation.toArray(FileAttribute<?>[]::new));
+    }
+
+    @Override
+    public void createDirectory(SftpSubsystemProxy subsystem, Path path) throws IOException {
+        SftpFileSystemAccessor.super.createDirectory(subsystem, path);
+        createdDirectory = path;
+    }
+
+    @Override
+    public void setFilePermissions(SftpSubsystemProxy subsystem, Path file, Set<PosixFilePermission> perms,
+                                   LinkOption... options) throws IOException {
+        Set<PosixFilePermission> effective = perms;
+        if (file.equals(createdDirectory)) {
+            effective = masked(perms);
+        }
+        createdDirectory = null;
+        SftpFileSystemAccessor.super.setFilePermissions(subsystem, file, effective, options);
+    }
+
+    private static Set<PosixFilePermission> toPermissions(Set<?> values) {
+        Set<PosixFilePermission> out = EnumSet.noneOf(PosixFilePermission.class);
+        for (Object v : values) {
+            if (v instanceof PosixFilePermission p) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private static Set<PosixFilePermission> masked(Set<PosixFilePermission> perms) {
+        Set<PosixFilePermission> out = EnumSet.noneOf(PosixFilePermission.class);
+        out.addAll(perms);
+        int umask = FilesystemIdentity.DEFAULT_UMASK;
+        PosixFilePermission[] bits = {PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
+                PosixFilePermission.OTHERS_READ, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE,
+                PosixFilePermission.GROUP_READ, PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
+                PosixFilePermission.OWNER_READ};
+        for (int i = 0; i < bits.length; i++) {
+            if ((umask & (1 << i)) != 0) {
+                out.remove(bits[i]);
+            }
+        }
+        return out;
     }
 }

@@ -45,7 +45,7 @@ public final class UserSftpSubsystemFactory implements SubsystemFactory {
         return subsystem;
     }
 
-    /** MINA's defaults, except the per-session thread and the home-relative file access. */
+    /** MINA's defaults, except the per-session thread, the home-relative file access and OpenSSH's error codes. */
     private record Configurator(SftpSubsystemFactory defaults, CloseableExecutorService executor,
                                 SftpFileSystemAccessor accessor) implements SftpSubsystemConfigurator {
         @Override
@@ -65,7 +65,7 @@ public final class UserSftpSubsystemFactory implements SubsystemFactory {
 
         @Override
         public SftpErrorStatusDataHandler getErrorStatusDataHandler() {
-            return defaults.getErrorStatusDataHandler();
+            return KernelErrorStatus.INSTANCE;
         }
 
         @Override

@@ -18,6 +18,8 @@ import org.slf4j.LoggerFactory;
 public final class FilesystemIdentity {
     private static final Logger LOG = LoggerFactory.getLogger(FilesystemIdentity.class);
     private static final long SYS_SETGROUPS = Platform.isARM() ? 159 : 116;
+    /** sshd's default umask, set for the whole daemon at start. */
+    public static final int DEFAULT_UMASK = 0022;
 
     private FilesystemIdentity() {
     }

@@ -42,7 +42,7 @@ public final class Main {
     private static void run(DaemonOptions options) throws Exception {
         long pid = ProcessHandle.current().pid();
         // Files the daemon creates for users (SFTP, SCP) and the processes it starts get sshd's default umask.
-        FilesystemIdentity.setProcessUmask(0022);
+        FilesystemIdentity.setProcessUmask(FilesystemIdentity.DEFAULT_UMASK);
         if (options.setHostname()) {
             Hostname.set(options.hostname());
         }

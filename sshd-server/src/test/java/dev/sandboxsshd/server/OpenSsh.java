@@ -66,6 +66,31 @@ final class OpenSsh {
         return run(List.of(), null, remote);
     }
 
+    /** sftp -b - (batch mode: stops at the first failing command) with the given commands on stdin. */
+    Result sftp(String batch) throws IOException, InterruptedException {
+        List<String> args = baseArgs("sftp");
+        args.addAll(List.of("-o", "LogLevel=ERROR", "-b", "-", user + "@127.0.0.1"));
+        return exec(args, batch.getBytes(StandardCharsets.UTF_8), null);
+    }
+
+    /** scp [options] args..., where remote paths are written as {@code :path}. */
+    Result scp(List<String> options, String... paths) throws IOException, InterruptedException {
+        List<String> args = baseArgs("scp");
+        args.addAll(List.of("-o", "LogLevel=ERROR"));
+        args.addAll(options);
+        for (String p : paths) {
+            args.add(p.startsWith(":") ? user + "@127.0.0.1" + p : p);
+        }
+        return exec(args, null, null);
+    }
+
+    /** The ssh command line rsync should use as its -e. */
+    String rsh() {
+        List<String> args = baseArgs("ssh");
+        args.addAll(List.of("-o", "LogLevel=ERROR"));
+        return String.join(" ", args);
+    }
+
     /** Runs a command line to completion (90 s at most), feeding stdin and collecting both outputs. */
     static Result exec(List<String> argv, byte[] stdin, Path stdinFile) throws IOException, InterruptedException {
         ProcessBuilder b = new ProcessBuilder(argv);
