@@ -1,0 +1,149 @@
+package dev.sandboxsshd.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Vector;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.jcraft.jsch.ChannelSftp;
+import com.jcraft.jsch.JSch;
+import com.jcraft.jsch.Session;
+
+/** The sftp subsystem with the OpenSSH sftp client (batch mode) and JSch: data, paths, resume, links, renames. */
+class SftpIT {
+    @TempDir
+    static Path dir;
+    static SshFixture fx;
+    static Path big;
+    static String bigSha;
+    static String remote;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fx = SshFixture.start(dir);
+        big = TransferFixture.randomFile(dir, "big.bin", TransferFixture.SIZE);
+        bigSha = TransferFixture.sha256(big);
+        remote = TransferFixture.remoteScratch(fx.ssh, "sftp");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        TransferFixture.cleanup(fx.ssh, remote);
+        fx.close();
+    }
+
+    @Test
+    void putAndGetLargeFileKeepBytesAndOwnership() throws Exception {
+        Path back = dir.resolve("big.back");
+        OpenSsh.Result r = fx.ssh.sftp("put " + big + " " + remote + "/big.bin\nget " + remote + "/big.bin " + back + "\n");
+        assertEquals(0, r.exit(), r.stderr());
+        assertEquals(bigSha, TransferFixture.remoteSha256(fx.ssh, remote + "/big.bin"));
+        assertEquals(bigSha, TransferFixture.sha256(back));
+        assertEquals(fx.user + ":" + fx.user, TransferFixture.remoteOwner(fx.ssh, remote + "/big.bin")
+                .replace(":" + groupOf(), ":" + fx.user));
+    }
+
+    @Test
+    void sessionStartsInTheHomeAndRelativePathsAreThere() throws Exception {
+        String home = TestUser.backend().home().toString();
+        String name = remote.substring(home.length() + 1);
+        OpenSsh.Result r = fx.ssh.sftp("pwd\nput " + Files.writeString(dir.resolve("rel.txt"), "rel") + " " + name + "/rel.txt\n");
+        assertEquals(0, r.exit(), r.stderr());
+        assertTrue(r.out().contains("Remote working directory: " + home + "\n"), r.out());
+        assertEquals("rel", fx.ssh.run("cat " + remote + "/rel.txt").out());
+    }
+
+    @Test
+    void resumeBothWays() throws Exception {
+        Path part = dir.resolve("part.bin");
+        Files.write(part, java.util.Arrays.copyOf(Files.readAllBytes(big), 10 * 1024 * 1024));
+        // reput: the remote has the first 10 MiB; resume the rest
+        assertEquals(0, fx.ssh.sftp("put " + part + " " + remote + "/resume.bin\n").exit());
+        OpenSsh.Result r = fx.ssh.sftp("reput " + big + " " + remote + "/resume.bin\n");
+        assertEquals(0, r.exit(), r.stderr());
+        assertEquals(bigSha, TransferFixture.remoteSha256(fx.ssh, remote + "/resume.bin"));
+        // reget: the local copy has the first 10 MiB
+        r = fx.ssh.sftp("reget " + remote + "/resume.bin " + part + "\n");
+        assertEquals(0, r.exit(), r.stderr());
+        assertEquals(bigSha, TransferFixture.sha256(part));
+    }
+
+    @Test
+    void symlinksChmodAndRenameOverAnExistingFile() throws Exception {
+        Path a = Files.writeString(dir.resolve("a.txt"), "A");
+        Path b = Files.writeString(dir.resolve("b.txt"), "B");
+        OpenSsh.Result r = fx.ssh.sftp(String.join("\n",
+                "cd " + remote, "put " + a + " a.txt", "put " + b + " b.txt", "ln -s a.txt link",
+                "chmod 600 b.txt", "rename b.txt a.txt", "ls -l", ""));
+        assertEquals(0, r.exit(), r.stderr());
+        OpenSsh.Result check = fx.ssh.run("cd " + remote + " && cat a.txt && readlink link && stat -c %a a.txt && ls b.txt 2>&1");
+        assertEquals("B" + "a.txt\n600\nls: cannot access 'b.txt': No such file or directory\n", check.out());
+    }
+
+    @Test
+    void directoryOfTenThousandEntriesIsListedCompletely() throws Exception {
+        assertEquals(0, fx.ssh.run("mkdir -p " + remote + "/many && cd " + remote + "/many && seq -f 'f%05g' 1 10000 | xargs touch").exit());
+        OpenSsh.Result r = fx.ssh.sftp("ls -1 " + remote + "/many\n");
+        assertEquals(0, r.exit(), r.stderr());
+        long files = r.out().lines().filter(l -> l.contains("/many/f")).count();
+        assertEquals(10_000, files);
+    }
+
+    @Test
+    void jschPutGetAndOffsetsBeyondFourGigabytes() throws Exception {
+        assertEquals(0, fx.ssh.run("truncate -s 5G " + remote + "/sparse.bin && printf tail >> " + remote + "/sparse.bin").exit());
+        JSch jsch = new JSch();
+        jsch.addIdentity(fx.key.privateKey().toString());
+        Session session = jsch.getSession(fx.user, "127.0.0.1", fx.ssh.port);
+        session.setConfig("StrictHostKeyChecking", "no");
+        session.connect(20_000);
+        try {
+            ChannelSftp sftp = (ChannelSftp) session.openChannel("sftp");
+            sftp.connect(20_000);
+            assertEquals(TestUser.backend().home().toString(), sftp.pwd());
+            sftp.put(new ByteArrayInputStream("jsch".getBytes()), remote + "/jsch.txt");
+            try (InputStream in = sftp.get(remote + "/jsch.txt")) {
+                assertEquals("jsch", new String(in.readAllBytes()));
+            }
+            long fiveGiB = 5L << 30;
+            try (InputStream in = sftp.get(remote + "/sparse.bin", null, fiveGiB)) {
+                assertEquals("tail", new String(in.readAllBytes()));
+            }
+            sftp.put(new ByteArrayInputStream("more".getBytes()), remote + "/sparse.bin", ChannelSftp.APPEND);
+            assertEquals(fiveGiB + 8, sftp.stat(remote + "/sparse.bin").getSize());
+            @SuppressWarnings("unchecked")
+            Vector<ChannelSftp.LsEntry> entries = sftp.ls(remote);
+            assertTrue(entries.stream().anyMatch(e -> e.getFilename().equals("jsch.txt")));
+            sftp.disconnect();
+        } finally {
+            session.disconnect();
+        }
+        assertEquals("tailmore", fx.ssh.run("tail -c 8 " + remote + "/sparse.bin").out());
+    }
+
+    @Test
+    void errorsReadAsOpenSshPrintsThem() throws Exception {
+        // the client's own wording for a stat that came back SSH_FX_NO_SUCH_FILE
+        OpenSsh.Result r = fx.ssh.sftp("get " + remote + "/does-not-exist " + dir.resolve("x") + "\n");
+        assertTrue(r.stderr().contains("/does-not-exist\" not found"), r.stderr());
+        r = fx.ssh.sftp("rm " + remote + "/does-not-exist\n");
+        assertTrue(r.stderr().contains("remote delete " + remote + "/does-not-exist: No such file or directory"), r.stderr());
+        r = fx.ssh.sftp("mkdir " + remote + "/no/such/parent\n");
+        assertTrue(r.stderr().contains("No such file or directory"), r.stderr());
+        assertEquals(0, fx.ssh.sftp("ls " + remote + "\n").exit(), "session still fine");
+    }
+
+    private static String groupOf() throws Exception {
+        return OpenSsh.exec(List.of("id", "-gn", fx.user), null, null).out().strip();
+    }
+}
