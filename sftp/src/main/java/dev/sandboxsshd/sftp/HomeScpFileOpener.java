@@ -33,7 +33,7 @@ final class HomeScpFileOpener extends DefaultScpFileOpener {
 
     @Override
     public Path resolveLocalPath(Session session, FileSystem fileSystem, String commandPath) {
-        return HomeRelativePaths.resolve(fileSystem, home, commandPath).normalize();
+        return HomeRelativePaths.expand(fileSystem, home, commandPath).normalize();
     }
 
     @Override
