@@ -39,8 +39,8 @@ public final class UserSftpSubsystemFactory implements SubsystemFactory {
             LOG.warn("refused sftp: remote={} user={} reason=user no longer exists", channel.getSession().getRemoteAddress(), name);
             return new IOException("user " + name + " no longer exists");
         });
-        SftpSubsystem subsystem = new SftpSubsystem(channel, new Configurator(defaults,
-                UserExecutors.singleThread(user, "sftp"), new HomeFileSystemAccessor(user.home())));
+        SftpSubsystem subsystem = new UserSftpSubsystem(channel, new Configurator(defaults,
+                UserExecutors.singleThread(user, "sftp"), new HomeFileSystemAccessor(user.home())), user.home());
         defaults.getRegisteredListeners().forEach(subsystem::addSftpEventListener);
         return subsystem;
     }

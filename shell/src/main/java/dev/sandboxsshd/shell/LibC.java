@@ -32,6 +32,10 @@ interface LibC extends Library {
 
     int getgrouplist(String user, int group, int[] groups, IntByReference ngroups);
 
+    int getgrgid_r(int gid, Group grp, Pointer buf, long buflen, PointerByReference result);
+
+    int statvfs(String path, Pointer buf);
+
     String strerror(int errnum);
 
     int pipe2(int[] fds, int flags);
@@ -67,6 +71,14 @@ interface LibC extends Library {
     int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigset);
 
     int posix_spawn(IntByReference pid, String path, Pointer actions, Pointer attr, StringArray argv, StringArray envp);
+
+    @Structure.FieldOrder({"gr_name", "gr_passwd", "gr_gid", "gr_mem"})
+    final class Group extends Structure {
+        public String gr_name;
+        public String gr_passwd;
+        public int gr_gid;
+        public Pointer gr_mem;
+    }
 
     @Structure.FieldOrder({"pw_name", "pw_passwd", "pw_uid", "pw_gid", "pw_gecos", "pw_dir", "pw_shell"})
     final class Passwd extends Structure {

@@ -27,6 +27,25 @@ public final class UserDatabase {
         return lookup(null, uid);
     }
 
+    /** The name of a group, as {@code ls -l} would show it. */
+    public static Optional<String> groupName(int gid) {
+        for (long size = 4096; size <= 1 << 20; size *= 4) {
+            LibC.Group grp = new LibC.Group();
+            Memory buf = new Memory(size);
+            PointerByReference result = new PointerByReference();
+            int rc = LibC.INSTANCE.getgrgid_r(gid, grp, buf, size, result);
+            if (rc == ERANGE) {
+                continue;
+            }
+            if (rc != 0 || result.getValue() == null) {
+                return Optional.empty();
+            }
+            grp.read();
+            return Optional.ofNullable(grp.gr_name);
+        }
+        return Optional.empty();
+    }
+
     /** The effective user of this process. */
     public static PosixUser current() {
         int uid = LibC.INSTANCE.geteuid();

@@ -132,6 +132,25 @@ class SftpIT {
     }
 
     @Test
+    void opensshExtensionsTheClientUses() throws Exception {
+        Path e = Files.writeString(dir.resolve("ext.txt"), "ext");
+        OpenSsh.Result r = fx.ssh.sftp(String.join("\n",
+                "cd " + remote,
+                "put -f " + e + " ext.txt",          // fsync@openssh.com
+                "ln ext.txt hard.txt",               // hardlink@openssh.com
+                "cp ext.txt copy.txt",               // copy-data
+                "df -h",                             // statvfs@openssh.com
+                "ls -l ext.txt",                     // users-groups-by-id@openssh.com (names for a stat)
+                ""));
+        assertEquals(0, r.exit(), r.stderr());
+        assertTrue(r.out().contains("%Capacity"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.endsWith("ext.txt") && l.contains(" " + fx.user + " ")), r.out() + r.stderr());
+        assertEquals("2 ext\next\n", fx.ssh.run("cd " + remote + " && stat -c '%h ' ext.txt | tr -d '\\n'; cat hard.txt; echo; cat copy.txt; echo").out());
+        // statvfs is checked as the user too (the client prints nothing, batch mode stops)
+        assertEquals(1, fx.ssh.sftp("df /root/sub\n").exit());
+    }
+
+    @Test
     void errorsReadAsOpenSshPrintsThem() throws Exception {
         // the client's own wording for a stat that came back SSH_FX_NO_SUCH_FILE
         OpenSsh.Result r = fx.ssh.sftp("get " + remote + "/does-not-exist " + dir.resolve("x") + "\n");

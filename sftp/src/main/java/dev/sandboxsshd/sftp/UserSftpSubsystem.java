@@ -1,0 +1,135 @@
+package dev.sandboxsshd.sftp;
+
+import java.io.IOException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.session.ServerSession;
+import org.apache.sshd.sftp.common.SftpConstants;
+import org.apache.sshd.sftp.common.extensions.openssh.AbstractOpenSSHExtensionParser.OpenSSHExtension;
+import org.apache.sshd.sftp.server.FileHandle;
+import org.apache.sshd.sftp.server.Handle;
+import org.apache.sshd.sftp.server.SftpSubsystem;
+import org.apache.sshd.sftp.server.SftpSubsystemConfigurator;
+
+import dev.sandboxsshd.shell.FileSystemStats;
+import dev.sandboxsshd.shell.PosixUser;
+import dev.sandboxsshd.shell.UserDatabase;
+
+/**
+ * MINA's SFTP server plus the OpenSSH extensions it lacks and clients use: {@code statvfs}/{@code fstatvfs}
+ * ({@code df}), {@code expand-path} ({@code scp host:~user/f}), {@code home-directory} and
+ * {@code users-groups-by-id} ({@code ls -l} with names). Each runs on the session's identity thread, so the kernel
+ * checks it as for the user.
+ */
+final class UserSftpSubsystem extends SftpSubsystem {
+    static final String STATVFS = "statvfs@openssh.com";
+    static final String FSTATVFS = "fstatvfs@openssh.com";
+    static final String EXPAND_PATH = "expand-path@openssh.com";
+    static final String HOME_DIRECTORY = "home-directory";
+    static final String USERS_GROUPS_BY_ID = "users-groups-by-id@openssh.com";
+    static final String COPY_DATA = "copy-data";
+
+    private final Path home;
+
+    UserSftpSubsystem(ChannelSession channel, SftpSubsystemConfigurator configurator, Path home) {
+        super(channel, configurator);
+        this.home = home;
+    }
+
+    @Override
+    protected List<OpenSSHExtension> resolveOpenSSHExtensions(ServerSession session) {
+        List<OpenSSHExtension> list = new ArrayList<>(super.resolveOpenSSHExtensions(session));
+        for (String[] ext : new String[][] {{STATVFS, "2"}, {FSTATVFS, "2"}, {EXPAND_PATH, "1"}, {HOME_DIRECTORY, "1"},
+                {USERS_GROUPS_BY_ID, "1"}, {COPY_DATA, "1"}}) {
+            if (list.stream().noneMatch(e -> e.getName().equals(ext[0]))) {
+                list.add(new OpenSSHExtension(ext[0], ext[1]));
+            }
+        }
+        return list;
+    }
+
+    @Override
+    protected void executeExtendedCommand(Buffer buffer, int id, String extension) throws IOException {
+        switch (extension) {
+            case STATVFS, FSTATVFS, EXPAND_PATH, HOME_DIRECTORY, USERS_GROUPS_BY_ID -> {
+                String argument = null;
+                try {
+                    switch (extension) {
+                        case STATVFS -> statvfs(buffer, id, resolveNormalizedLocation(argument = buffer.getString()));
+                        case FSTATVFS -> statvfs(buffer, id, handleFile(argument = buffer.getString()));
+                        case EXPAND_PATH -> name(buffer, id, HomeRelativePaths.expand(home.getFileSystem(), home,
+                                argument = buffer.getString()).normalize());
+                        case HOME_DIRECTORY -> name(buffer, id, homeOf(argument = buffer.getString()));
+                        default -> usersGroupsById(buffer, id);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    sendStatus(prepareReply(buffer), id, e, SftpConstants.SSH_FXP_EXTENDED, extension, argument);
+                }
+            }
+            default -> super.executeExtendedCommand(buffer, id, extension);
+        }
+    }
+
+    private Path handleFile(String handle) throws IOException {
+        Handle h = handles.get(handle);
+        FileHandle file = validateHandle(handle, h, FileHandle.class);
+        return file.getFile();
+    }
+
+    private Path homeOf(String user) {
+        if (user.isEmpty()) {
+            return home;
+        }
+        return UserDatabase.byName(user).map(PosixUser::home)
+                .orElseThrow(() -> new InvalidPathException(user, "no such user"));
+    }
+
+    private void statvfs(Buffer buffer, int id, Path path) throws IOException {
+        FileSystemStats.StatVfs s = FileSystemStats.statvfs(path);
+        Buffer reply = prepareReply(buffer);
+        reply.putByte((byte) SftpConstants.SSH_FXP_EXTENDED_REPLY);
+        reply.putInt(id);
+        for (long v : new long[] {s.bsize(), s.frsize(), s.blocks(), s.bfree(), s.bavail(), s.files(), s.ffree(),
+                s.favail(), s.fsid(), s.flag(), s.namemax()}) {
+            reply.putLong(v);
+        }
+        send(reply);
+    }
+
+    private void name(Buffer buffer, int id, Path path) throws IOException {
+        Buffer reply = prepareReply(buffer);
+        reply.putByte((byte) SftpConstants.SSH_FXP_NAME);
+        reply.putInt(id);
+        reply.putUInt(1L);
+        reply.putString(path.toString());
+        reply.putString(path.toString());
+        reply.putUInt(0L); // no attributes
+        send(reply);
+    }
+
+    /** Request: a string of packed uint32 uids, one of gids. Reply: a string of names for each, "" if unknown. */
+    private void usersGroupsById(Buffer buffer, int id) throws IOException {
+        Buffer uids = new ByteArrayBuffer(buffer.getBytes());
+        Buffer gids = new ByteArrayBuffer(buffer.getBytes());
+        Buffer users = new ByteArrayBuffer();
+        while (uids.available() >= Integer.BYTES) {
+            users.putString(UserDatabase.byUid(uids.getInt()).map(PosixUser::name).orElse(""));
+        }
+        Buffer groups = new ByteArrayBuffer();
+        while (gids.available() >= Integer.BYTES) {
+            groups.putString(UserDatabase.groupName(gids.getInt()).orElse(""));
+        }
+        Buffer reply = prepareReply(buffer);
+        reply.putByte((byte) SftpConstants.SSH_FXP_EXTENDED_REPLY);
+        reply.putInt(id);
+        reply.putBytes(users.array(), users.rpos(), users.available());
+        reply.putBytes(groups.array(), groups.rpos(), groups.available());
+        send(reply);
+    }
+}
