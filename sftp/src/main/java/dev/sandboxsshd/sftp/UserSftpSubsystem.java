@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.common.util.buffer.BufferException;
+import org.apache.sshd.common.util.buffer.BufferUtils;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.session.ServerSession;
@@ -16,6 +18,9 @@ import org.apache.sshd.sftp.server.FileHandle;
 import org.apache.sshd.sftp.server.Handle;
 import org.apache.sshd.sftp.server.SftpSubsystem;
 import org.apache.sshd.sftp.server.SftpSubsystemConfigurator;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.shell.FileSystemStats;
 import dev.sandboxsshd.shell.PosixUser;
@@ -35,11 +40,43 @@ final class UserSftpSubsystem extends SftpSubsystem {
     static final String USERS_GROUPS_BY_ID = "users-groups-by-id@openssh.com";
     static final String COPY_DATA = "copy-data";
 
+    private static final Logger LOG = LoggerFactory.getLogger(UserSftpSubsystem.class);
+    /** OpenSSH's sftp-server refuses longer messages (SFTP_MAX_MSG_LENGTH, 256 KiB); we allow a write's headers more. */
+    static final long MAX_MESSAGE = (256 + 8) * 1024;
+
     private final Path home;
 
     UserSftpSubsystem(ChannelSession channel, SftpSubsystemConfigurator configurator, Path home) {
         super(channel, configurator);
         this.home = home;
+    }
+
+    /** A message longer than any client sends would be waited for forever: refuse it and end this session only. */
+    @Override
+    public int data(ChannelSession channel, byte[] buf, int start, int len) throws IOException {
+        int consumed = super.data(channel, buf, start, len);
+        if (buffer.available() >= Integer.BYTES) {
+            long declared = BufferUtils.getUInt(buffer.array(), buffer.rpos(), Integer.BYTES);
+            if (declared > MAX_MESSAGE) {
+                LOG.warn("refused sftp message: remote={} user={} length={} max={}; closing the sftp session",
+                        channel.getSession().getRemoteAddress(), channel.getSession().getUsername(), declared, MAX_MESSAGE);
+                buffer.clear();
+                callback.onExit(SftpConstants.SSH_FX_BAD_MESSAGE, "message too long");
+            }
+        }
+        return consumed;
+    }
+
+    /** A request whose fields do not parse gets SSH_FX_BAD_MESSAGE; the session goes on (framing is intact). */
+    @Override
+    protected void doProcess(Buffer buffer, int length, int type, int id) throws IOException {
+        try {
+            super.doProcess(buffer, length, type, id);
+        } catch (BufferException | IndexOutOfBoundsException | IllegalArgumentException | IllegalStateException e) {
+            LOG.warn("refused malformed sftp request: remote={} user={} type={} id={} reason={}",
+                    getServerSession().getRemoteAddress(), getServerSession().getUsername(), type, id, e.toString());
+            sendStatus(prepareReply(buffer), id, SftpConstants.SSH_FX_BAD_MESSAGE, "malformed request: " + e.getMessage());
+        }
     }
 
     @Override

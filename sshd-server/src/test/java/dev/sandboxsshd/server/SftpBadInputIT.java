@@ -1,0 +1,252 @@
+package dev.sandboxsshd.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.jcraft.jsch.ChannelSubsystem;
+import com.jcraft.jsch.JSch;
+import com.jcraft.jsch.Session;
+
+/**
+ * Malformed SFTP requests get an SFTP error status and leave the session, the daemon and the filesystem as they
+ * were; a dropped transfer keeps its partial file and leaks nothing.
+ */
+class SftpBadInputIT {
+    static final int SSH_FXP_INIT = 1;
+    static final int SSH_FXP_VERSION = 2;
+    static final int SSH_FXP_OPEN = 3;
+    static final int SSH_FXP_READ = 5;
+    static final int SSH_FXP_STAT = 17;
+    static final int SSH_FXP_STATUS = 101;
+    static final int SSH_FXP_HANDLE = 102;
+    static final int SSH_FXP_ATTRS = 105;
+
+    @TempDir
+    static Path dir;
+    static SshFixture fx;
+    static Session session;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fx = SshFixture.start(dir);
+        JSch jsch = new JSch();
+        jsch.addIdentity(fx.key.privateKey().toString());
+        session = jsch.getSession(fx.user, "127.0.0.1", fx.ssh.port);
+        session.setConfig("StrictHostKeyChecking", "no");
+        session.connect(20_000);
+    }
+
+    @AfterAll
+    static void stop() {
+        session.disconnect();
+        fx.close();
+    }
+
+    /** One raw SFTP conversation over a subsystem channel. */
+    static final class RawSftp implements AutoCloseable {
+        final ChannelSubsystem channel;
+        final DataOutputStream out;
+        final DataInputStream in;
+        int nextId = 1;
+
+        RawSftp() throws Exception {
+            channel = (ChannelSubsystem) session.openChannel("subsystem");
+            channel.setSubsystem("sftp");
+            InputStream i = channel.getInputStream();
+            OutputStream o = channel.getOutputStream();
+            channel.connect(20_000);
+            out = new DataOutputStream(o);
+            in = new DataInputStream(i);
+            packet(SSH_FXP_INIT, new byte[] {0, 0, 0, 3});
+            assertEquals(SSH_FXP_VERSION, reply()[0]);
+        }
+
+        void packet(int type, byte[] body) throws IOException {
+            out.writeInt(body.length + 1);
+            out.writeByte(type);
+            out.write(body);
+            out.flush();
+        }
+
+        /** A request with an id followed by the given fields (Strings as SSH strings, Integers as uint32). */
+        int request(int type, Object... fields) throws IOException {
+            java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+            DataOutputStream d = new DataOutputStream(buf);
+            int id = nextId++;
+            d.writeInt(id);
+            for (Object f : fields) {
+                if (f instanceof Integer n) {
+                    d.writeInt(n);
+                } else if (f instanceof byte[] raw) {
+                    d.write(raw);
+                } else {
+                    byte[] s = f.toString().getBytes(StandardCharsets.UTF_8);
+                    d.writeInt(s.length);
+                    d.write(s);
+                }
+            }
+            packet(type, buf.toByteArray());
+            return id;
+        }
+
+        byte[] reply() throws IOException {
+            int length = in.readInt();
+            byte[] body = new byte[length];
+            in.readFully(body);
+            return body;
+        }
+
+        /** The status code of a STATUS reply to the given id. */
+        int status(int id) throws IOException {
+            byte[] r = reply();
+            assertEquals(SSH_FXP_STATUS, r[0], "expected a STATUS reply");
+            DataInputStream d = new DataInputStream(new java.io.ByteArrayInputStream(r, 1, r.length - 1));
+            assertEquals(id, d.readInt());
+            return d.readInt();
+        }
+
+        /** The session still answers a plain stat of the home. */
+        void assertAlive() throws IOException {
+            int id = request(SSH_FXP_STAT, ".");
+            byte[] r = reply();
+            assertEquals(SSH_FXP_ATTRS, r[0]);
+            assertEquals(id, java.nio.ByteBuffer.wrap(r, 1, 4).getInt());
+        }
+
+        @Override
+        public void close() {
+            channel.disconnect();
+        }
+    }
+
+    @Test
+    void unknownRequestTypeIsUnsupported() throws Exception {
+        try (RawSftp sftp = new RawSftp()) {
+            int id = sftp.request(200, "whatever");
+            assertEquals(8, sftp.status(id)); // SSH_FX_OP_UNSUPPORTED
+            sftp.assertAlive();
+        }
+    }
+
+    @Test
+    void unknownHandleAndAnotherSessionsHandleAreRefused() throws Exception {
+        String name = "bad-input-" + ProcessHandle.current().pid() + ".txt";
+        assertEquals(0, fx.ssh.run("echo data > " + name).exit());
+        try (RawSftp a = new RawSftp(); RawSftp b = new RawSftp()) {
+            int open = a.request(SSH_FXP_OPEN, name, 1 /* READ */, 0 /* no attrs */);
+            byte[] r = a.reply();
+            assertEquals(SSH_FXP_HANDLE, r[0]);
+            DataInputStream d = new DataInputStream(new java.io.ByteArrayInputStream(r, 1, r.length - 1));
+            assertEquals(open, d.readInt());
+            byte[] handle = new byte[d.readInt()];
+            d.readFully(handle);
+
+            int bogus = a.request(SSH_FXP_READ, "no-such-handle", 0, 0, 100);
+            assertNotEquals(0, a.status(bogus));
+            // the other session's handle means nothing here
+            java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+            new DataOutputStream(raw).writeInt(handle.length);
+            raw.write(handle);
+            int stolen = b.request(SSH_FXP_READ, raw.toByteArray(), 0, 0, 100);
+            assertNotEquals(0, b.status(stolen));
+            a.assertAlive();
+            b.assertAlive();
+        } finally {
+            fx.ssh.run("rm -f " + name);
+        }
+    }
+
+    @Test
+    void pathWithNulIsRefusedAndTouchesNothing() throws Exception {
+        try (RawSftp sftp = new RawSftp()) {
+            int id = sftp.request(SSH_FXP_OPEN, "nul\0file", 0x1A /* WRITE|CREAT|TRUNC */, 0);
+            assertNotEquals(0, sftp.status(id));
+            sftp.assertAlive();
+        }
+        assertEquals("", fx.ssh.run("ls -d nul* 2>/dev/null").out());
+    }
+
+    @Test
+    void absurdStringLengthIsAnErrorNotACrash() throws Exception {
+        try (RawSftp sftp = new RawSftp()) {
+            // a well-framed packet whose path claims to be 2 GB long
+            int id = sftp.request(SSH_FXP_STAT, new byte[] {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 'x'});
+            byte[] r = sftp.reply();
+            assertEquals(SSH_FXP_STATUS, r[0]);
+            assertEquals(id, java.nio.ByteBuffer.wrap(r, 1, 4).getInt());
+            sftp.assertAlive();
+        }
+        fx.daemon.awaitLogLine("refused malformed sftp request", "user=" + fx.user, "type=17");
+    }
+
+    @Test
+    void absurdPacketLengthEndsOnlyThatSession() throws Exception {
+        RawSftp sftp = new RawSftp();
+        try {
+            sftp.out.writeInt(0x7fffffff);
+            sftp.out.writeByte(SSH_FXP_STAT);
+            sftp.out.flush();
+            Await.until("the broken channel to close", Duration.ofSeconds(20), sftp.channel::isClosed);
+        } finally {
+            sftp.close();
+        }
+        fx.daemon.awaitLogLine("refused sftp message", "length=2147483647");
+        try (RawSftp fresh = new RawSftp()) {
+            fresh.assertAlive();
+        }
+        assertEquals("ok\n", fx.ssh.run("echo ok").out());
+    }
+
+    @Test
+    void droppedUploadKeepsThePartialFileAndLeaksNothing() throws Exception {
+        long threadsBefore = count("/proc/" + fx.daemon.pid + "/task");
+        long fdsBefore = count("/proc/" + fx.daemon.pid + "/fd");
+        Path big = TransferFixture.randomFile(dir, "drop.bin", 256 * 1024 * 1024);
+        String remote = "dropped-" + ProcessHandle.current().pid() + ".bin";
+        List<String> args = fx.ssh.baseArgs("sftp");
+        args.addAll(List.of("-o", "LogLevel=ERROR", "-b", "-", fx.user + "@127.0.0.1"));
+        ProcessBuilder pb = new ProcessBuilder(args);
+        Process client = pb.start();
+        try {
+            client.getOutputStream().write(("put " + big + " " + remote + "\n").getBytes());
+            client.getOutputStream().flush();
+            Path target = TestUser.backend().home().resolve(remote);
+            Await.until("some data to arrive", Duration.ofSeconds(30), () -> Files.exists(target) && Files.size(target) > 8 << 20);
+        } finally {
+            DaemonProcess.killTree(client.toHandle());
+        }
+        Path target = TestUser.backend().home().resolve(remote);
+        try {
+            long size = Files.size(target);
+            assertTrue(size > 0 && size < 256L * 1024 * 1024, "partial file kept: " + size);
+            Await.until("threads and fds back to where they were", Duration.ofSeconds(20),
+                    () -> count("/proc/" + fx.daemon.pid + "/task") <= threadsBefore
+                            && count("/proc/" + fx.daemon.pid + "/fd") <= fdsBefore);
+        } finally {
+            Files.deleteIfExists(target);
+        }
+    }
+
+    private static long count(String dir) throws IOException {
+        try (var s = Files.list(Path.of(dir))) {
+            return s.count();
+        }
+    }
+}
