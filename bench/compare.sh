@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: this project's daemon against OpenSSH's sshd, both as root on loopback, both logging in
+# as tl-user, driven by the stock OpenSSH client. Alternates the servers (A B A B ...) and prints medians, the
+# ours/OpenSSH ratio, and a CSV. Never part of the test suite.
+#
+#   sudo bench/compare.sh                 # RUNS=5 SIZE_MB=1024 by default
+#   RUNS=3 SIZE_MB=256 sudo bench/compare.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+RUNS=${RUNS:-5}
+SIZE_MB=${SIZE_MB:-1024}
+LATENCY_N=${LATENCY_N:-50}
+B=$(mktemp -d /tmp/sandbox-sshd-bench.XXXXXX)
+chmod 755 "$B"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$B" /home/tl-user/bench-xfer
+}
+trap cleanup EXIT
+
+[ "$(id -u)" = 0 ] || { echo "run as root (both servers run as root, as in a sandbox)"; exit 2; }
+export DEBIAN_FRONTEND=noninteractive
+missing=()
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v rsync >/dev/null || missing+=(rsync)
+command -v curl >/dev/null || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+  # never start the machine's own sshd service while installing it
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+fi
+id tl-user >/dev/null 2>&1 || useradd -m -s /bin/bash -G sudo tl-user
+[ -f sshd-server/target/sandbox-sshd.jar ] || mvn -q -DskipTests package
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+ssh-keygen -q -t ed25519 -N '' -f "$B/client" -C bench
+ssh-keygen -q -t ed25519 -N '' -f "$B/openssh_host"
+cp "$B/client.pub" "$B/authorized_keys"; chmod 644 "$B/authorized_keys"
+dd if=/dev/urandom of="$B/src.bin" bs=1M count="$SIZE_MB" status=none
+chmod 644 "$B/src.bin"
+SRC_SHA=$(sha256sum "$B/src.bin" | cut -d' ' -f1)
+
+# OpenSSH's sshd with its own config: only the bench key, no PAM, Debian's sftp-server.
+PORT_O=$(free_port)
+mkdir -p /run/sshd
+cat > "$B/sshd_config" <<CFG
+Port $PORT_O
+ListenAddress 127.0.0.1
+HostKey $B/openssh_host
+AuthorizedKeysFile $B/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PidFile $B/sshd.pid
+Subsystem sftp /usr/lib/openssh/sftp-server
+AcceptEnv LANG LC_*
+CFG
+/usr/sbin/sshd -D -e -f "$B/sshd_config" 2> "$B/openssh.log" & PIDS+=($!)
+
+# Ours, enabled through the real HTTP API.
+PORT_S=$(free_port)
+T0=$(ms)
+java -jar sshd-server/target/sandbox-sshd.jar --api-listen 127.0.0.1:0 --ssh-listen 127.0.0.1:$PORT_S \
+  --state-dir "$B/state" > "$B/ours.out" 2> "$B/ours.log" & OURS=$!; PIDS+=($OURS)
+until grep -q "api listening" "$B/ours.out" 2>/dev/null; do sleep 0.01; done
+T1=$(ms)
+API=$(grep -o 'api listening on [^ ]*' "$B/ours.out" | awk '{print $4}')
+TOKEN=$(cat "$B/state/api-token")
+T2=$(ms)
+curl -sf -H "Authorization: Bearer $TOKEN" -d "{\"proxy_pubkey\": \"$(cat "$B/client.pub")\", \"backend_user\": \"tl-user\"}" \
+  "http://$API/api/v1/ssh/enable" > /dev/null
+
+SSH_OPTS=(-F /dev/null -i "$B/client" -o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes
+          -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR)
+for i in $(seq 1 100); do ssh "${SSH_OPTS[@]}" -p "$PORT_S" tl-user@127.0.0.1 true 2>/dev/null && break; sleep 0.01; done
+T3=$(ms)
+until ssh "${SSH_OPTS[@]}" -p "$PORT_O" tl-user@127.0.0.1 true 2>/dev/null; do sleep 0.05; done
+
+for port in "$PORT_O" "$PORT_S"; do
+  ssh "${SSH_OPTS[@]}" -p "$port" tl-user@127.0.0.1 'rm -rf bench-xfer; mkdir -p bench-xfer'
+done
+
+verify_remote() { # port path
+  local got; got=$(ssh "${SSH_OPTS[@]}" -p "$1" tl-user@127.0.0.1 "sha256sum $2 | cut -d' ' -f1")
+  [ "$got" = "$SRC_SHA" ] || { echo "checksum mismatch on port $1: $2" >&2; exit 1; }
+}
+verify_local() { [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$SRC_SHA" ] || { echo "checksum mismatch: $1" >&2; exit 1; }; }
+
+# One transfer; prints MB/s (10^6 B/s). Args: test port cipher-option...
+run_one() {
+  local test=$1 port=$2; shift 2
+  local c=("$@") r=bench-xfer/f.bin l="$B/down.bin" t0 t1
+  rm -f "$l"
+  case $test in
+    sftp_get|scp_get|scp_O_get)
+      scp "${SSH_OPTS[@]}" "${c[@]}" -P "$port" "$B/src.bin" tl-user@127.0.0.1:$r >/dev/null ;;
+  esac
+  t0=$(date +%s%N)
+  case $test in
+    sftp_get)  echo "get $r $l" | sftp "${SSH_OPTS[@]}" "${c[@]}" -P "$port" -b - tl-user@127.0.0.1 >/dev/null ;;
+    sftp_put)  echo "put $B/src.bin $r" | sftp "${SSH_OPTS[@]}" "${c[@]}" -P "$port" -b - tl-user@127.0.0.1 >/dev/null ;;
+    scp_get)   scp "${SSH_OPTS[@]}" "${c[@]}" -P "$port" tl-user@127.0.0.1:$r "$l" ;;
+    scp_put)   scp "${SSH_OPTS[@]}" "${c[@]}" -P "$port" "$B/src.bin" tl-user@127.0.0.1:$r ;;
+    scp_O_get) scp -O "${SSH_OPTS[@]}" "${c[@]}" -P "$port" tl-user@127.0.0.1:$r "$l" ;;
+    rsync_put) ssh "${SSH_OPTS[@]}" -p "$port" tl-user@127.0.0.1 "rm -f $r"
+               rsync -a --whole-file -e "ssh ${SSH_OPTS[*]} ${c[*]} -p $port" "$B/src.bin" tl-user@127.0.0.1:$r ;;
+  esac
+  t1=$(date +%s%N)
+  case $test in
+    *_get) verify_local "$l" ;;
+    *) verify_remote "$port" "$r" ;;
+  esac
+  awk -v b=$((SIZE_MB * 1048576)) -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", b / (ns / 1e9) / 1e6 }'
+}
+
+median() { sort -n | awk '{a[NR]=$1} END { if (NR%2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2 }'; }
+
+CSV="$B/results.csv"; echo "measurement,setting,openssh,ours,ratio" > "$CSV"
+row() { # name setting openssh ours
+  local ratio; ratio=$(awk -v o="$3" -v s="$4" 'BEGIN { if (o > 0) printf "%.2f", s / o; else print "n/a" }')
+  printf "| %-22s | %-12s | %10s | %10s | %5s |\n" "$1" "$2" "$3" "$4" "$ratio"
+  echo "$1,$2,$3,$4,$ratio" >> "$CSV"
+}
+
+echo "# sandbox-sshd vs OpenSSH sshd — $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(java -version 2>&1 | head -1); $(ssh -V 2>&1); file ${SIZE_MB} MiB; $RUNS runs each, alternating; MB/s = 10^6 B/s"
+echo
+echo "| measurement            | setting      |    OpenSSH |       ours | ratio |"
+echo "|------------------------|--------------|------------|------------|-------|"
+for setting in gcm default; do
+  if [ $setting = gcm ]; then C=(-c aes128-gcm@openssh.com); else C=(); fi
+  for test in sftp_get sftp_put scp_get scp_put scp_O_get rsync_put; do
+    o=(); s=()
+    for i in $(seq 1 "$RUNS"); do
+      o+=("$(run_one $test "$PORT_O" "${C[@]}")")
+      s+=("$(run_one $test "$PORT_S" "${C[@]}")")
+    done
+    row "$test MB/s" "$setting" "$(printf '%s\n' "${o[@]}" | median)" "$(printf '%s\n' "${s[@]}" | median)"
+  done
+done
+
+latency() { # port -> median ms of `ssh host true`
+  for i in $(seq 1 "$LATENCY_N"); do
+    t0=$(date +%s%N); ssh "${SSH_OPTS[@]}" -p "$1" tl-user@127.0.0.1 true; t1=$(date +%s%N)
+    echo $(( (t1 - t0) / 1000 ))
+  done | median | awk '{ printf "%.1f", $1 / 1000 }'
+}
+for i in 1 2 3 4 5; do ssh "${SSH_OPTS[@]}" -p "$PORT_S" tl-user@127.0.0.1 true; done
+row "ssh true ms" "default" "$(latency "$PORT_O")" "$(latency "$PORT_S")"
+rss_o=$(ps -o rss= -p "$(cat "$B/sshd.pid")"); rss_s=$(ps -o rss= -p "$OURS")
+row "idle RSS MB" "after runs" "$(awk -v k="$rss_o" 'BEGIN{printf "%.1f", k/1024}')" "$(awk -v k="$rss_s" 'BEGIN{printf "%.1f", k/1024}')"
+echo
+echo "ours: start -> API answering $((T1 - T0)) ms; enable call -> first login $((T3 - T2)) ms (cold JVM)"
+echo
+echo "CSV:"; cat "$CSV"
