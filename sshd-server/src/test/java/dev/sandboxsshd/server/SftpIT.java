@@ -100,6 +100,27 @@ class SftpIT {
     }
 
     @Test
+    void jschPutAndGetLargeFile() throws Exception {
+        JSch jsch = new JSch();
+        jsch.addIdentity(fx.key.privateKey().toString());
+        Session session = jsch.getSession(fx.user, "127.0.0.1", fx.ssh.port);
+        session.setConfig("StrictHostKeyChecking", "no");
+        session.connect(20_000);
+        Path back = dir.resolve("jsch.back");
+        try {
+            ChannelSftp sftp = (ChannelSftp) session.openChannel("sftp");
+            sftp.connect(20_000);
+            sftp.put(big.toString(), remote + "/jsch-big.bin");
+            sftp.get(remote + "/jsch-big.bin", back.toString());
+            sftp.disconnect();
+        } finally {
+            session.disconnect();
+        }
+        assertEquals(bigSha, TransferFixture.remoteSha256(fx.ssh, remote + "/jsch-big.bin"));
+        assertEquals(bigSha, TransferFixture.sha256(back));
+    }
+
+    @Test
     void jschPutGetAndOffsetsBeyondFourGigabytes() throws Exception {
         assertEquals(0, fx.ssh.run("truncate -s 5G " + remote + "/sparse.bin && printf tail >> " + remote + "/sparse.bin").exit());
         JSch jsch = new JSch();
