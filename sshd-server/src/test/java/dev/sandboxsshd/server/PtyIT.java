@@ -88,8 +88,8 @@ class PtyIT {
         try {
             run(tmux, "new-session", "-d", "-x", "100", "-y", "30", "-s", "t", sshLine);
             run(tmux, "send-keys", "-t", "t", "stty size | sed 's/^/S=/'; hostname | sed 's/^/H=/'; id -un | sed 's/^/U=/'", "Enter");
-            Await.until("size 30 100", Duration.ofSeconds(20), () -> capture(tmux).contains("S=30 100"));
-            assertTrue(capture(tmux).contains("U=" + fx.user), capture(tmux));
+            Await.until("the user's name, printed last", Duration.ofSeconds(20), () -> capture(tmux).contains("U=" + fx.user));
+            assertTrue(capture(tmux).contains("S=30 100"), capture(tmux));
             run(tmux, "resize-window", "-t", "t", "-x", "120", "-y", "40");
             run(tmux, "send-keys", "-t", "t", "clear; stty size | sed 's/^/S=/'", "Enter");
             Await.until("size 40 120", Duration.ofSeconds(20), () -> capture(tmux).contains("S=40 120"));
