@@ -3,11 +3,12 @@ package dev.sandboxsshd.server;
 import java.nio.file.Path;
 import java.util.Map;
 
+import dev.sandboxsshd.forwarding.ForwardingOptions;
 import dev.sandboxsshd.shell.UserDatabase;
 
 /** The command line, parsed and with its defaults applied. The flags are a contract with tests and images. */
 public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDir, Path apiTokenFile, String hostname,
-                            boolean setHostname, Path enableKey, String backendUser) {
+                            boolean setHostname, Path enableKey, String backendUser, ForwardingOptions forwarding) {
 
     /** The API's default port; loopback only, since the API hands out SSH access. */
     public static final int DEFAULT_API_PORT = 7422;
@@ -26,6 +27,7 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
               --set-hostname            set the kernel hostname at start (needs privilege in its UTS namespace)
               --enable-key FILE         enable SSH at start with this public key, as POST /api/v1/ssh/enable would
               --backend-user USER       the user --enable-key logs in as (default tl-user)
+              --no-forwarding           refuse all port forwarding (ssh -L, -D)
               --help                    print this and exit
             """.formatted(DEFAULT_API_PORT);
 
@@ -46,6 +48,7 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
         boolean setHostname = false;
         Path enableKey = null;
         String backendUser = null;
+        boolean forwarding = ForwardingOptions.DEFAULTS.enabled();
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             String value = null;
@@ -57,6 +60,7 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
             switch (flag) {
                 case "--help", "-h" -> throw new UsageException(null);
                 case "--set-hostname" -> setHostname = true;
+                case "--no-forwarding" -> forwarding = false;
                 case "--api-listen", "--ssh-listen", "--state-dir", "--api-token-file", "--hostname", "--enable-key",
                      "--backend-user" -> {
                     if (value == null) {
@@ -91,7 +95,8 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
         if (tokenFile == null) {
             tokenFile = stateDir.resolve("api-token");
         }
-        return new DaemonOptions(api, ssh, stateDir, tokenFile, hostname, setHostname, enableKey, backendUser);
+        return new DaemonOptions(api, ssh, stateDir, tokenFile, hostname, setHostname, enableKey, backendUser,
+                new ForwardingOptions(forwarding));
     }
 
     private static Path defaultStateDir(boolean root, Map<String, String> env) {

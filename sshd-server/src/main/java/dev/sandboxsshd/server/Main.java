@@ -7,6 +7,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.util.concurrent.CountDownLatch;
 
+import dev.sandboxsshd.forwarding.OpenSshForwardingPolicy;
 import dev.sandboxsshd.keys.HostKeys;
 import dev.sandboxsshd.shell.FilesystemIdentity;
 import dev.sandboxsshd.shell.Hostname;
@@ -51,7 +52,8 @@ public final class Main {
         KeyPair hostKey = HostKeys.loadOrCreate(stateDir);
         ApiToken token = ApiToken.loadOrCreate(options.apiTokenFile());
         UserLauncher launcher = SetprivLauncher.forThisProcess();
-        SshService ssh = new SshService(options.sshListen(), hostKey, launcher, stateDir);
+        SshService ssh = new SshService(options.sshListen(), hostKey, launcher,
+                new OpenSshForwardingPolicy(options.forwarding()), stateDir);
 
         // SSH comes back (or up) before the API answers, so nobody ever sees a restarted daemon as disabled.
         if (options.enableKey() != null) {

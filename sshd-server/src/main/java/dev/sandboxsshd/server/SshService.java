@@ -16,6 +16,8 @@ import org.apache.sshd.server.forward.DirectTcpipFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.forwarding.ForwardingPolicy;
+import dev.sandboxsshd.forwarding.PolicyForwardingFilter;
 import dev.sandboxsshd.keys.Fingerprints;
 import dev.sandboxsshd.keys.TrustedKey;
 import dev.sandboxsshd.keys.TrustedKeyAuthenticator;
@@ -37,15 +39,18 @@ public final class SshService implements AutoCloseable {
     private final KeyPair hostKey;
     private final String hostKeyFingerprint;
     private final UserLauncher launcher;
+    private final ForwardingPolicy forwarding;
     private final EnableStateFile stateFile;
     private final TrustedKeyAuthenticator authenticator = new TrustedKeyAuthenticator();
     private SshServer server;
 
-    public SshService(HostPort listen, KeyPair hostKey, UserLauncher launcher, java.nio.file.Path stateDir) {
+    public SshService(HostPort listen, KeyPair hostKey, UserLauncher launcher, ForwardingPolicy forwarding,
+                      java.nio.file.Path stateDir) {
         this.listen = listen;
         this.hostKey = hostKey;
         this.hostKeyFingerprint = Fingerprints.sha256(hostKey.getPublic());
         this.launcher = launcher;
+        this.forwarding = forwarding;
         this.stateFile = new EnableStateFile(stateDir);
     }
 
@@ -149,6 +154,7 @@ public final class SshService implements AutoCloseable {
         sshd.setGSSAuthenticator(null);
         sshd.setHostBasedAuthenticator(null);
         sshd.setChannelFactories(List.of(new SessionChannelFactory(), DirectTcpipFactory.INSTANCE));
+        sshd.setForwardingFilter(new PolicyForwardingFilter(forwarding));
         UserSessionFactory sessions = new UserSessionFactory(launcher);
         sshd.setShellFactory(sessions);
         sshd.setCommandFactory(new ScpCommands(sessions));

@@ -1,0 +1,12 @@
+package dev.sandboxsshd.forwarding;
+
+import java.util.Optional;
+
+/**
+ * What port forwarding a session may do. Passed in at assembly; {@link OpenSshForwardingPolicy} is the default.
+ * Each method returns the reason for a refusal, or empty to allow.
+ */
+public interface ForwardingPolicy {
+    /** A {@code direct-tcpip} channel ({@code ssh -L}, {@code ssh -D}): the daemon connects to host:port. */
+    Optional<String> refuseDirectTcp(String host, int port);
+}
