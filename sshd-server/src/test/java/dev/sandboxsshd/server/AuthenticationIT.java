@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -13,7 +12,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.jcraft.jsch.ChannelExec;
 import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.JSchException;
 import com.jcraft.jsch.Session;
@@ -86,22 +84,8 @@ class AuthenticationIT {
 
     @Test
     void jschWithTheEnabledKeyRunsCommands() throws Exception {
-        JSch jsch = new JSch();
-        jsch.addIdentity(fx.key.privateKey().toString());
-        Session session = jsch.getSession(fx.user, "127.0.0.1", fx.ssh.port);
-        session.setConfig("StrictHostKeyChecking", "no");
-        session.connect(20_000);
-        try {
-            ChannelExec exec = (ChannelExec) session.openChannel("exec");
-            exec.setCommand("id -un; exit 3");
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            exec.setOutputStream(out);
-            exec.connect(20_000);
-            Await.until("exec to close", java.time.Duration.ofSeconds(20), exec::isClosed);
-            assertEquals(fx.user + "\n", out.toString());
-            assertEquals(3, exec.getExitStatus());
-        } finally {
-            session.disconnect();
-        }
+        SshFixture.JschExec r = fx.jschExec("id -un; exit 3");
+        assertEquals(fx.user + "\n", r.out());
+        assertEquals(3, r.exitStatus());
     }
 }

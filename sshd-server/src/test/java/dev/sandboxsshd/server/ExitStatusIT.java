@@ -16,7 +16,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import com.jcraft.jsch.ChannelExec;
-import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.Session;
 
 /** The client sees the command's exit code, with and without a terminal, and signals reach the command. */
@@ -71,23 +70,9 @@ class ExitStatusIT {
 
     @Test
     void killedCommandHasNoExitStatusInJsch() throws Exception {
-        JSch jsch = new JSch();
-        jsch.addIdentity(fx.key.privateKey().toString());
-        Session session = jsch.getSession(fx.user, "127.0.0.1", fx.ssh.port);
-        session.setConfig("StrictHostKeyChecking", "no");
-        session.connect(20_000);
-        try {
-            ChannelExec exec = (ChannelExec) session.openChannel("exec");
-            exec.setCommand("echo before; kill -TERM $$");
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            exec.setOutputStream(out);
-            exec.connect(20_000);
-            Await.until("exec to close", Duration.ofSeconds(20), exec::isClosed);
-            assertEquals("before\n", out.toString());
-            assertEquals(-1, exec.getExitStatus());
-        } finally {
-            session.disconnect();
-        }
+        SshFixture.JschExec r = fx.jschExec("echo before; kill -TERM $$");
+        assertEquals("before\n", r.out());
+        assertEquals(-1, r.exitStatus());
     }
 
     @Test
@@ -97,11 +82,7 @@ class ExitStatusIT {
 
     @Test
     void signalRequestReachesTheCommand() throws Exception {
-        JSch jsch = new JSch();
-        jsch.addIdentity(fx.key.privateKey().toString());
-        Session session = jsch.getSession(fx.user, "127.0.0.1", fx.ssh.port);
-        session.setConfig("StrictHostKeyChecking", "no");
-        session.connect(20_000);
+        Session session = fx.jsch();
         try {
             ChannelExec exec = (ChannelExec) session.openChannel("exec");
             exec.setCommand("trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done");

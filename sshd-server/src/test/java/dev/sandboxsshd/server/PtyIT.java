@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.jcraft.jsch.ChannelShell;
-import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.Session;
 
 /** Shells and {@code ssh -t} get a real terminal of the client's size and TERM, and follow window changes. */
@@ -49,11 +48,7 @@ class PtyIT {
 
     @Test
     void terminalSizeAndTypeFollowTheClientAndItsWindowChanges() throws Exception {
-        JSch jsch = new JSch();
-        jsch.addIdentity(fx.key.privateKey().toString());
-        Session session = jsch.getSession(fx.user, "127.0.0.1", fx.ssh.port);
-        session.setConfig("StrictHostKeyChecking", "no");
-        session.connect(20_000);
+        Session session = fx.jsch();
         try {
             ChannelShell shell = (ChannelShell) session.openChannel("shell");
             shell.setPtyType("xterm-256color");

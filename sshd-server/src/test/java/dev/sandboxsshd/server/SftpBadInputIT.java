@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.jcraft.jsch.ChannelSubsystem;
-import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.Session;
 
 /**
@@ -46,11 +45,7 @@ class SftpBadInputIT {
     @BeforeAll
     static void start() throws Exception {
         fx = SshFixture.start(dir);
-        JSch jsch = new JSch();
-        jsch.addIdentity(fx.key.privateKey().toString());
-        session = jsch.getSession(fx.user, "127.0.0.1", fx.ssh.port);
-        session.setConfig("StrictHostKeyChecking", "no");
-        session.connect(20_000);
+        session = fx.jsch();
     }
 
     @AfterAll

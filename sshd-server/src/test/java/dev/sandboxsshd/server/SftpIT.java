@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.jcraft.jsch.ChannelSftp;
-import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.Session;
 
 /** The sftp subsystem with the OpenSSH sftp client (batch mode) and JSch: data, paths, resume, links, renames. */
@@ -101,11 +100,7 @@ class SftpIT {
 
     @Test
     void jschPutAndGetLargeFile() throws Exception {
-        JSch jsch = new JSch();
-        jsch.addIdentity(fx.key.privateKey().toString());
-        Session session = jsch.getSession(fx.user, "127.0.0.1", fx.ssh.port);
-        session.setConfig("StrictHostKeyChecking", "no");
-        session.connect(20_000);
+        Session session = fx.jsch();
         Path back = dir.resolve("jsch.back");
         try {
             ChannelSftp sftp = (ChannelSftp) session.openChannel("sftp");
@@ -123,11 +118,7 @@ class SftpIT {
     @Test
     void jschPutGetAndOffsetsBeyondFourGigabytes() throws Exception {
         assertEquals(0, fx.ssh.run("truncate -s 5G " + remote + "/sparse.bin && printf tail >> " + remote + "/sparse.bin").exit());
-        JSch jsch = new JSch();
-        jsch.addIdentity(fx.key.privateKey().toString());
-        Session session = jsch.getSession(fx.user, "127.0.0.1", fx.ssh.port);
-        session.setConfig("StrictHostKeyChecking", "no");
-        session.connect(20_000);
+        Session session = fx.jsch();
         try {
             ChannelSftp sftp = (ChannelSftp) session.openChannel("sftp");
             sftp.connect(20_000);

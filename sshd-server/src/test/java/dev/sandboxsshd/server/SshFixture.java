@@ -32,6 +32,35 @@ final class SshFixture implements AutoCloseable {
         }
     }
 
+    /** A JSch session logged in with the enabled key (the caller disconnects it). */
+    com.jcraft.jsch.Session jsch() throws com.jcraft.jsch.JSchException {
+        com.jcraft.jsch.JSch jsch = new com.jcraft.jsch.JSch();
+        jsch.addIdentity(key.privateKey().toString());
+        com.jcraft.jsch.Session session = jsch.getSession(user, "127.0.0.1", ssh.port);
+        session.setConfig("StrictHostKeyChecking", "no");
+        session.connect(20_000);
+        return session;
+    }
+
+    record JschExec(String out, int exitStatus) {
+    }
+
+    /** Runs a command through a JSch exec channel to its end; exit status -1 when the server sent none. */
+    JschExec jschExec(String command) throws Exception {
+        com.jcraft.jsch.Session session = jsch();
+        try {
+            com.jcraft.jsch.ChannelExec exec = (com.jcraft.jsch.ChannelExec) session.openChannel("exec");
+            exec.setCommand(command);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            exec.setOutputStream(out);
+            exec.connect(20_000);
+            Await.until("exec to close", java.time.Duration.ofSeconds(20), exec::isClosed);
+            return new JschExec(out.toString(java.nio.charset.StandardCharsets.UTF_8), exec.getExitStatus());
+        } finally {
+            session.disconnect();
+        }
+    }
+
     @Override
     public void close() {
         daemon.close();
