@@ -2,8 +2,9 @@ package dev.sandboxsshd.forwarding;
 
 /**
  * The daemon's forwarding flags, with OpenSSH's defaults: forwarding allowed ({@code --no-forwarding} turns it
- * off). {@code --gateway-ports} and {@code --stream-local-bind-unlink} arrive with remote and UNIX-socket forwards.
+ * off); remote-forward listeners on loopback whatever address the client asks for ({@code --gateway-ports} binds
+ * the requested address, all interfaces for {@code *}, as OpenSSH's GatewayPorts clientspecified).
  */
-public record ForwardingOptions(boolean enabled) {
-    public static final ForwardingOptions DEFAULTS = new ForwardingOptions(true);
+public record ForwardingOptions(boolean enabled, boolean gatewayPorts) {
+    public static final ForwardingOptions DEFAULTS = new ForwardingOptions(true, false);
 }

@@ -9,4 +9,10 @@ import java.util.Optional;
 public interface ForwardingPolicy {
     /** A {@code direct-tcpip} channel ({@code ssh -L}, {@code ssh -D}): the daemon connects to host:port. */
     Optional<String> refuseDirectTcp(String host, int port);
+
+    /** A {@code tcpip-forward} request ({@code ssh -R}): the daemon would listen on a port for this user. */
+    Optional<String> refuseTcpListen(String userName, int uid, int port);
+
+    /** The address to actually bind for a {@code tcpip-forward} request naming {@code requestedHost}. */
+    String bindAddressFor(String requestedHost);
 }

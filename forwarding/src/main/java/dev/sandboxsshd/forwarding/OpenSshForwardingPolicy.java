@@ -2,8 +2,14 @@ package dev.sandboxsshd.forwarding;
 
 import java.util.Optional;
 
-/** OpenSSH's sshd defaults: every target the flags allow. */
+/**
+ * OpenSSH's sshd rules: every target the flags allow; remote-forward listeners on loopback unless gateway ports
+ * are on; no privileged listening port for a user other than root.
+ */
 public final class OpenSshForwardingPolicy implements ForwardingPolicy {
+    private static final int FIRST_UNPRIVILEGED_PORT = 1024;
+    private static final String LOOPBACK = "127.0.0.1";
+
     private final ForwardingOptions options;
 
     public OpenSshForwardingPolicy(ForwardingOptions options) {
@@ -19,5 +25,29 @@ public final class OpenSshForwardingPolicy implements ForwardingPolicy {
             return Optional.of("port " + port + " out of range");
         }
         return Optional.empty();
+    }
+
+    @Override
+    public Optional<String> refuseTcpListen(String userName, int uid, int port) {
+        if (!options.enabled()) {
+            return Optional.of("forwarding is disabled (--no-forwarding)");
+        }
+        if (port != 0 && port < FIRST_UNPRIVILEGED_PORT && uid != 0) {
+            return Optional.of("port " + port + " is privileged and user " + userName + " is not root");
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public String bindAddressFor(String requestedHost) {
+        if (!options.gatewayPorts()) {
+            return LOOPBACK;
+        }
+        boolean wildcard = requestedHost == null || requestedHost.isEmpty() || requestedHost.equals("*")
+                || requestedHost.equals("0.0.0.0") || requestedHost.equals("::");
+        if (wildcard) {
+            return "0.0.0.0";
+        }
+        return requestedHost.equals("localhost") ? LOOPBACK : requestedHost;
     }
 }

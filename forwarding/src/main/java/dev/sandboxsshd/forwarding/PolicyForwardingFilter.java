@@ -8,10 +8,11 @@ import org.apache.sshd.server.forward.ForwardingFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.UserDatabase;
+
 /**
  * MINA's forwarding hook, answered by the {@link ForwardingPolicy}; one log line per refusal. Agent and X11
- * forwarding are never offered. Remote (-R) listeners are refused until the daemon binds them with OpenSSH's
- * address rules (MINA binds a wildcard request on all interfaces).
+ * forwarding are never offered.
  */
 public final class PolicyForwardingFilter implements ForwardingFilter {
     private static final Logger LOG = LoggerFactory.getLogger(PolicyForwardingFilter.class);
@@ -43,9 +44,12 @@ public final class PolicyForwardingFilter implements ForwardingFilter {
 
     @Override
     public boolean canListen(SshdSocketAddress address, Session session) {
-        LOG.warn("refused remote port forward: originator {} user={} listen {} port {} reason={}",
-                session.getRemoteAddress(), session.getUsername(), address.getHostName(), address.getPort(),
-                "remote forwarding is not available yet");
-        return false;
+        String user = session.getUsername();
+        Optional<String> refusal = UserDatabase.byName(user)
+                .map(u -> policy.refuseTcpListen(u.name(), u.uid(), address.getPort()))
+                .orElse(Optional.of("user " + user + " no longer exists"));
+        refusal.ifPresent(reason -> LOG.warn("refused remote port forward: originator {} user={} listen {} port {} reason={}",
+                session.getRemoteAddress(), user, address.getHostName(), address.getPort(), reason));
+        return refusal.isEmpty();
     }
 }

@@ -27,7 +27,9 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
               --set-hostname            set the kernel hostname at start (needs privilege in its UTS namespace)
               --enable-key FILE         enable SSH at start with this public key, as POST /api/v1/ssh/enable would
               --backend-user USER       the user --enable-key logs in as (default tl-user)
-              --no-forwarding           refuse all port forwarding (ssh -L, -D)
+              --no-forwarding           refuse all port forwarding (ssh -L, -D, -R)
+              --gateway-ports           bind ssh -R listeners where the client asks (all interfaces for *);
+                                        without it they are on loopback only
               --help                    print this and exit
             """.formatted(DEFAULT_API_PORT);
 
@@ -49,6 +51,7 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
         Path enableKey = null;
         String backendUser = null;
         boolean forwarding = ForwardingOptions.DEFAULTS.enabled();
+        boolean gatewayPorts = ForwardingOptions.DEFAULTS.gatewayPorts();
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             String value = null;
@@ -61,6 +64,7 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
                 case "--help", "-h" -> throw new UsageException(null);
                 case "--set-hostname" -> setHostname = true;
                 case "--no-forwarding" -> forwarding = false;
+                case "--gateway-ports" -> gatewayPorts = true;
                 case "--api-listen", "--ssh-listen", "--state-dir", "--api-token-file", "--hostname", "--enable-key",
                      "--backend-user" -> {
                     if (value == null) {
@@ -96,7 +100,7 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
             tokenFile = stateDir.resolve("api-token");
         }
         return new DaemonOptions(api, ssh, stateDir, tokenFile, hostname, setHostname, enableKey, backendUser,
-                new ForwardingOptions(forwarding));
+                new ForwardingOptions(forwarding, gatewayPorts));
     }
 
     private static Path defaultStateDir(boolean root, Map<String, String> env) {

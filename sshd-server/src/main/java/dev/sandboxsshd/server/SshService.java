@@ -5,18 +5,25 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.KeyPair;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.common.channel.RequestHandler;
+import org.apache.sshd.common.session.ConnectionService;
+import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.global.TcpipForwardHandler;
 import org.apache.sshd.server.forward.DirectTcpipFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.forwarding.ForwardingPolicy;
+import dev.sandboxsshd.forwarding.OpenSshForwarder;
+import dev.sandboxsshd.forwarding.TcpipForwardRequest;
 import dev.sandboxsshd.forwarding.PolicyForwardingFilter;
 import dev.sandboxsshd.keys.Fingerprints;
 import dev.sandboxsshd.keys.TrustedKey;
@@ -155,6 +162,12 @@ public final class SshService implements AutoCloseable {
         sshd.setHostBasedAuthenticator(null);
         sshd.setChannelFactories(List.of(new SessionChannelFactory(), DirectTcpipFactory.INSTANCE));
         sshd.setForwardingFilter(new PolicyForwardingFilter(forwarding));
+        sshd.setForwarderFactory(service -> new OpenSshForwarder(service, forwarding));
+        List<RequestHandler<ConnectionService>> global = new ArrayList<>();
+        for (RequestHandler<ConnectionService> handler : ServerBuilder.DEFAULT_GLOBAL_REQUEST_HANDLERS) {
+            global.add(handler instanceof TcpipForwardHandler ? new TcpipForwardRequest() : handler);
+        }
+        sshd.setGlobalRequestHandlers(global);
         UserSessionFactory sessions = new UserSessionFactory(launcher);
         sshd.setShellFactory(sessions);
         sshd.setCommandFactory(new ScpCommands(sessions));

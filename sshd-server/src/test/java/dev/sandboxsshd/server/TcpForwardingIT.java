@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.sun.net.httpserver.HttpServer;
 
-/** {@code ssh -L} and {@code ssh -D} through a plain OpenSSH client; {@code -R} is refused cleanly for now. */
+/** {@code ssh -L}, {@code ssh -D} and {@code ssh -R} through a plain OpenSSH client, with OpenSSH's rules. */
 class TcpForwardingIT {
     @TempDir
     static Path dir;
@@ -132,6 +132,10 @@ class TcpForwardingIT {
                 }
                 closed.daemon.awaitLogLine("refused local port forward", "target 127.0.0.1 port " + echo.getLocalPort(),
                         "reason=forwarding is disabled (--no-forwarding)");
+                OpenSsh.Result r = closed.ssh.run(List.of("-o", "ExitOnForwardFailure=yes", "-o", "LogLevel=INFO",
+                        "-R", "0:127.0.0.1:" + echo.getLocalPort()), null, "true");
+                assertEquals(255, r.exit(), r.stderr());
+                closed.daemon.awaitLogLine("refused remote port forward", "reason=forwarding is disabled");
             } finally {
                 DaemonProcess.killTree(client.toHandle());
             }
@@ -139,12 +143,95 @@ class TcpForwardingIT {
     }
 
     @Test
-    void remoteForwardIsRefusedCleanly() throws Exception {
-        OpenSsh.Result r = fx.ssh.run(List.of("-o", "ExitOnForwardFailure=yes", "-o", "LogLevel=INFO",
-                "-R", "0:127.0.0.1:" + echo.getLocalPort()), null, "true");
-        assertEquals(255, r.exit());
+    void remoteForwardListensOnLoopbackCarriesDataAndGoesAwayWithTheSession() throws Exception {
+        int remote = freePort();
+        Process client = forward(List.of("-R", remote + ":127.0.0.1:" + echo.getLocalPort()));
+        try {
+            awaitListening(remote);
+            assertEquals("0100007F", listenerAddress(remote), "bound on loopback only");
+            byte[] data = new byte[64 << 20];
+            new Random(8).nextBytes(data);
+            assertArrayEquals(sha256(data), sha256(exchange(remote, data)));
+        } finally {
+            DaemonProcess.killTree(client.toHandle());
+        }
+        Await.until("the listener to close with the session", Duration.ofSeconds(20), () -> listenerAddress(remote) == null);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Disabled("#4: MINA closes a remote-forward connection on the local side's EOF, so a reply after a half-close is lost")
+    void remoteForwardKeepsHalfClose() throws Exception {
+        int remote = freePort();
+        Process client = forward(List.of("-R", remote + ":127.0.0.1:" + echo.getLocalPort()));
+        try {
+            awaitListening(remote);
+            assertEquals("half", new String(roundTrip(remote, "half".getBytes()), StandardCharsets.UTF_8));
+        } finally {
+            DaemonProcess.killTree(client.toHandle());
+        }
+    }
+
+    @Test
+    void remoteForwardOnPortZeroIsAllocatedAndReported() throws Exception {
+        List<String> args = new ArrayList<>(List.of("-N", "-o", "ExitOnForwardFailure=yes", "-o", "LogLevel=INFO",
+                "-R", "0:127.0.0.1:" + echo.getLocalPort()));
+        Process client = new ProcessBuilder(fx.ssh.sshArgs(args)).start();
+        try {
+            java.io.BufferedReader err = new java.io.BufferedReader(new java.io.InputStreamReader(client.getErrorStream()));
+            String line;
+            int allocated = -1;
+            while ((line = err.readLine()) != null) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("Allocated port (\\d+) for remote forward").matcher(line);
+                if (m.find()) {
+                    allocated = Integer.parseInt(m.group(1));
+                    break;
+                }
+            }
+            assertTrue(allocated > 0, "client reported no allocated port");
+            assertEquals("allocated", new String(exchange(allocated, "allocated".getBytes()), StandardCharsets.UTF_8));
+        } finally {
+            DaemonProcess.killTree(client.toHandle());
+        }
+    }
+
+    @Test
+    void remoteForwardRefusalsAreCleanFailuresWithALogLine() throws Exception {
+        String target = ":127.0.0.1:" + echo.getLocalPort();
+        if (TestUser.backend().uid() != 0) {
+            assertRemoteRefused("80" + target);
+            fx.daemon.awaitLogLine("refused remote port forward", "port 80", "is privileged");
+        }
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            assertRemoteRefused(taken.getLocalPort() + target);
+            fx.daemon.awaitLogLine("refused remote port forward", "port " + taken.getLocalPort(), "cannot bind");
+        }
+        assertRemoteRefused("*:" + freePort() + target);
+        fx.daemon.awaitLogLine("refused remote port forward", "wildcard listen address");
+        assertEquals("ok\n", fx.ssh.run("echo ok").out(), "the daemon goes on");
+    }
+
+    private static void assertRemoteRefused(String spec) throws Exception {
+        OpenSsh.Result r = fx.ssh.run(List.of("-o", "ExitOnForwardFailure=yes", "-o", "LogLevel=INFO", "-R", spec), null, "true");
+        assertEquals(255, r.exit(), spec + ": " + r.stderr());
         assertTrue(r.stderr().contains("remote port forwarding failed"), r.stderr());
-        fx.daemon.awaitLogLine("refused remote port forward", "user=" + fx.user);
+    }
+
+    /**
+     * The IPv4 address (hex, as /proc/net/tcp writes it) a listener on the port is bound to, or null if none. The JVM
+     * listens on IPv6 sockets, so an IPv4 bind shows in tcp6 as a v4-mapped address.
+     */
+    private static String listenerAddress(int port) throws IOException {
+        String suffix = String.format(":%04X", port);
+        for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+            for (String line : java.nio.file.Files.readAllLines(Path.of(table))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 3 && f[1].endsWith(suffix) && f[3].equals("0A")) {
+                    String address = f[1].substring(0, f[1].indexOf(':'));
+                    return address.startsWith("0000000000000000FFFF0000") ? address.substring(24) : address;
+                }
+            }
+        }
+        return null;
     }
 
     private static Process forward(List<String> spec) throws IOException {
@@ -175,6 +262,24 @@ class TcpForwardingIT {
                 }
             }, pool);
             byte[] back = s.getInputStream().readAllBytes();
+            writer.join();
+            return back;
+        }
+    }
+
+    /** Writes the data and reads as many bytes back, keeping both directions open until done. */
+    private static byte[] exchange(int port, byte[] data) throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(60_000);
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    s.getOutputStream().write(data);
+                    s.getOutputStream().flush();
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, pool);
+            byte[] back = s.getInputStream().readNBytes(data.length);
             writer.join();
             return back;
         }
