@@ -3,6 +3,7 @@ package dev.sandboxsshd.sftp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystemException;
@@ -52,7 +53,7 @@ final class HomeScpFileOpener extends DefaultScpFileOpener {
     public boolean sendAsRegularFile(Session session, Path path, LinkOption... options) throws IOException {
         boolean regular = super.sendAsRegularFile(session, path, options);
         if (regular) {
-            try (java.nio.channels.SeekableByteChannel probe = Files.newByteChannel(path)) {
+            try (SeekableByteChannel probe = Files.newByteChannel(path)) {
                 // readable
             } catch (IOException e) {
                 throw scpError(path, e);

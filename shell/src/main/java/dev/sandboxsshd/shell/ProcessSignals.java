@@ -3,8 +3,6 @@ package dev.sandboxsshd.shell;
 /** Signals by number, to a process or to its whole process group. */
 public final class ProcessSignals {
     public static final int SIGHUP = 1;
-    public static final int SIGKILL = 9;
-    public static final int SIGTERM = 15;
 
     private ProcessSignals() {
     }

@@ -11,6 +11,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.apache.sshd.common.channel.Channel;
 import org.apache.sshd.server.Environment;
@@ -164,24 +167,25 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
         }, runnable -> thread("exit-" + pid, runnable));
     }
 
+    /** Waits for the output copy to end, or to sit idle in a read for 200 ms (nothing left to read). */
     private void awaitDrained(CompletableFuture<Void> stdoutDone) {
         long quietSince = System.nanoTime();
         long seen = copied;
         while (!stdoutDone.isDone()) {
             try {
-                stdoutDone.get(50, java.util.concurrent.TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
+                stdoutDone.get(50, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
                 long now = copied;
                 if (now != seen || writing) {
                     seen = now;
                     quietSince = System.nanoTime();
-                } else if (System.nanoTime() - quietSince > java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(200)) {
+                } else if (System.nanoTime() - quietSince > TimeUnit.MILLISECONDS.toNanos(200)) {
                     return;
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 return;
             }
         }
