@@ -110,6 +110,32 @@ class TcpForwardingIT {
         }
     }
 
+    /** What VS Code Remote-SSH does: a script on the stdin of `bash -s` while SOCKS traffic flows on -D. */
+    @Test
+    void idePatternScriptOnStdinWhileSocksTrafficFlows() throws Exception {
+        int socks = freePort();
+        List<String> args = List.of("-T", "-D", "127.0.0.1:" + socks);
+        Process client = new ProcessBuilder(fx.ssh.sshArgs(args, "bash", "-s")).start();
+        try {
+            OutputStream script = client.getOutputStream();
+            script.write("echo script-started\n".getBytes());
+            script.flush();
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(client.getInputStream()));
+            assertEquals("script-started", out.readLine());
+            awaitListening(socks);
+            OpenSsh.Result curl = OpenSsh.exec(List.of("curl", "-sS", "--max-time", "20", "--socks5-hostname",
+                    "127.0.0.1:" + socks, "telnet://127.0.0.1:" + echo.getLocalPort()), "through-socks".getBytes(), null);
+            assertEquals("through-socks", curl.out(), curl.stderr());
+            script.write("echo still-running; exit 3\n".getBytes());
+            script.close();
+            assertEquals("still-running", out.readLine());
+            assertTrue(client.waitFor(20, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(3, client.exitValue());
+        } finally {
+            DaemonProcess.killTree(client.toHandle());
+        }
+    }
+
     @Test
     void noForwardingFlagRefusesWithALogLine(@TempDir Path own) throws Exception {
         try (SshFixture closed = SshFixture.start(own, "--no-forwarding")) {
