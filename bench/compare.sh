@@ -63,6 +63,7 @@ StrictModes no
 PidFile $B/sshd.pid
 Subsystem sftp /usr/lib/openssh/sftp-server
 AcceptEnv LANG LC_*
+AllowTcpForwarding yes
 CFG
 /usr/sbin/sshd -D -e -f "$B/sshd_config" 2> "$B/openssh.log" & PIDS+=($!)
 
@@ -123,6 +124,41 @@ run_one() {
   awk -v b=$((SIZE_MB * 1048576)) -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", b / (ns / 1e9) / 1e6 }'
 }
 
+# A sink: reads connections to EOF and exits after the first that carried data (readiness probes carry none).
+sink() { python3 -c 'import socket,sys
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+n=0
+while n == 0:
+    c,_=s.accept()
+    while True:
+        b=c.recv(1<<20)
+        if not b: break
+        n+=len(b)
+    c.close()
+print(n)' "$1"; }
+
+await_port() { for i in $(seq 1 500); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.02; done; return 1; }
+
+# One forward: 1 file through ssh -L or -R into a sink; prints MB/s. Args: test port cipher-option...
+forward_one() {
+  local test=$1 port=$2; shift 2
+  local c=("$@") sp fp spid cpid t0 t1 n
+  sp=$(free_port); fp=$(free_port)
+  sink "$sp" > "$B/sink.out" & spid=$!
+  await_port "$sp" || true
+  if [ "$test" = L_forward ]; then spec=(-L "$fp:127.0.0.1:$sp"); else spec=(-R "$fp:127.0.0.1:$sp"); fi
+  ssh "${SSH_OPTS[@]}" "${c[@]}" -o ExitOnForwardFailure=yes -N "${spec[@]}" -p "$port" tl-user@127.0.0.1 & cpid=$!
+  await_port "$fp"
+  t0=$(date +%s%N)
+  cat "$B/src.bin" > "/dev/tcp/127.0.0.1/$fp"
+  wait "$spid"
+  t1=$(date +%s%N)
+  kill "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null || true
+  n=$(cat "$B/sink.out")
+  [ "$n" = $((SIZE_MB * 1048576)) ] || { echo "forward lost bytes: $n" >&2; exit 1; }
+  awk -v b="$n" -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", b / (ns / 1e9) / 1e6 }'
+}
+
 median() { sort -n | awk '{a[NR]=$1} END { if (NR%2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2 }'; }
 
 CSV="$B/results.csv"; echo "measurement,setting,openssh,ours,ratio" > "$CSV"
@@ -139,12 +175,14 @@ echo "| measurement            | setting      |    OpenSSH |       ours | ratio 
 echo "|------------------------|--------------|------------|------------|-------|"
 for setting in gcm default; do
   if [ $setting = gcm ]; then C=(-c aes128-gcm@openssh.com); else C=(); fi
-  for test in sftp_get sftp_put scp_get scp_put scp_O_get rsync_put; do
+  for test in sftp_get sftp_put scp_get scp_put scp_O_get rsync_put L_forward R_forward; do
     o=(); s=()
     for i in $(seq 1 "$RUNS"); do
       v=0; [ "$i" = 1 ] && v=1
-      o+=("$(run_one $test "$PORT_O" $v "${C[@]}")")
-      s+=("$(run_one $test "$PORT_S" $v "${C[@]}")")
+      case $test in
+        *_forward) o+=("$(forward_one $test "$PORT_O" "${C[@]}")"); s+=("$(forward_one $test "$PORT_S" "${C[@]}")") ;;
+        *) o+=("$(run_one $test "$PORT_O" $v "${C[@]}")"); s+=("$(run_one $test "$PORT_S" $v "${C[@]}")") ;;
+      esac
     done
     row "$test MB/s" "$setting" "$(printf '%s\n' "${o[@]}" | median)" "$(printf '%s\n' "${s[@]}" | median)"
   done
