@@ -76,7 +76,7 @@ public final class Main {
         }
         String apiAddress = api.boundAddress();
         System.out.println("sandbox-sshd: api listening on " + apiAddress + " (pid " + pid + ", token in "
-                + options.apiTokenFile().toAbsolutePath() + ")");
+                + options.apiTokenFile().toAbsolutePath().normalize() + ")");
 
         SshStatus status = ssh.status();
         if (status.enabled()) {
@@ -86,7 +86,7 @@ public final class Main {
                     + port + " " + status.backendUser() + "@" + connectHost(status.listen()));
         } else {
             System.out.println("sandbox-sshd: ssh disabled; enable with: curl -sS -X POST -H \"Authorization: Bearer $(cat "
-                    + options.apiTokenFile().toAbsolutePath() + ")\" -d \"{\\\"proxy_pubkey\\\": \\\"$(cat ~/.ssh/id_ed25519.pub)\\\"}\" http://"
+                    + options.apiTokenFile().toAbsolutePath().normalize() + ")\" -d \"{\\\"proxy_pubkey\\\": \\\"$(cat ~/.ssh/id_ed25519.pub)\\\"}\" http://"
                     + apiAddress + "/api/v1/ssh/enable");
         }
         System.out.flush();
