@@ -187,24 +187,19 @@ final class DaemonProcess implements AutoCloseable {
         return Files.readString(log);
     }
 
-    /** Waits until the daemon's log has a line containing all of the given parts. */
-    String awaitLogLine(String... parts) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (true) {
-            for (String line : log().split("\n")) {
-                boolean all = true;
-                for (String part : parts) {
-                    all &= line.contains(part);
-                }
-                if (all) {
-                    return line;
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no log line with " + List.of(parts) + " in:\n" + log());
-            }
-            TimeUnit.MILLISECONDS.sleep(50);
+    /** Waits until the daemon's log has a line containing all of the given parts, and returns it. */
+    String awaitLogLine(String... parts) throws Exception {
+        String[] found = new String[1];
+        try {
+            Await.until("a log line with " + List.of(parts), java.time.Duration.ofSeconds(20), () -> {
+                found[0] = log().lines().filter(l -> java.util.Arrays.stream(parts).allMatch(l::contains))
+                        .findFirst().orElse(null);
+                return found[0] != null;
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + " in:\n" + log());
         }
+        return found[0];
     }
 
     List<String> stdoutLines() {
