@@ -13,6 +13,15 @@ public interface ForwardingPolicy {
     /** A {@code tcpip-forward} request ({@code ssh -R}): the daemon would listen on a port for this user. */
     Optional<String> refuseTcpListen(String userName, int uid, int port);
 
+    /** A {@code direct-streamlocal@openssh.com} channel: the daemon connects, as the user, to a UNIX socket. */
+    Optional<String> refuseDirectStreamLocal(String socketPath);
+
+    /** A {@code streamlocal-forward@openssh.com} request: the daemon would create a UNIX socket as the user. */
+    Optional<String> refuseStreamLocalListen(String socketPath);
+
+    /** Whether an existing file at a remote-forward socket path is replaced (else the forward is refused). */
+    boolean unlinkExistingSocket();
+
     /** The address to actually bind for a {@code tcpip-forward} request naming {@code requestedHost}. */
     String bindAddressFor(String requestedHost);
 }

@@ -39,6 +39,31 @@ public final class OpenSshForwardingPolicy implements ForwardingPolicy {
     }
 
     @Override
+    public Optional<String> refuseDirectStreamLocal(String socketPath) {
+        return refuseSocketPath(socketPath);
+    }
+
+    @Override
+    public Optional<String> refuseStreamLocalListen(String socketPath) {
+        return refuseSocketPath(socketPath);
+    }
+
+    @Override
+    public boolean unlinkExistingSocket() {
+        return options.streamLocalBindUnlink();
+    }
+
+    private Optional<String> refuseSocketPath(String socketPath) {
+        if (!options.enabled()) {
+            return Optional.of("forwarding is disabled (--no-forwarding)");
+        }
+        if (socketPath.isEmpty() || socketPath.indexOf('\0') >= 0) {
+            return Optional.of("not a socket path");
+        }
+        return Optional.empty();
+    }
+
+    @Override
     public String bindAddressFor(String requestedHost) {
         if (!options.gatewayPorts()) {
             return LOOPBACK;

@@ -1,6 +1,8 @@
 package dev.sandboxsshd.shell;
 
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -65,6 +67,25 @@ public final class FilesystemIdentity {
             t.setDaemon(true);
             return t;
         };
+    }
+
+    /**
+     * Runs one piece of work on a fresh thread that has taken the user's filesystem identity (for a connect, bind
+     * or unlink that must be checked against the user's rights); the future fails if the identity cannot be taken.
+     */
+    public static <T> CompletableFuture<T> callAs(PosixUser user, String name, Callable<T> work) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                adopt(user);
+                result.complete(work.call());
+            } catch (Exception | Error e) {
+                result.completeExceptionally(e);
+            }
+        }, name + "-" + user.name());
+        t.setDaemon(true);
+        t.start();
+        return result;
     }
 
     /** The process umask, which applies to files created by every thread; sshd's default is 022. */

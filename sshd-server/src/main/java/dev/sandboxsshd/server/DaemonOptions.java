@@ -27,9 +27,12 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
               --set-hostname            set the kernel hostname at start (needs privilege in its UTS namespace)
               --enable-key FILE         enable SSH at start with this public key, as POST /api/v1/ssh/enable would
               --backend-user USER       the user --enable-key logs in as (default tl-user)
-              --no-forwarding           refuse all port forwarding (ssh -L, -D, -R)
+              --no-forwarding           refuse all port forwarding (ssh -L, -D, -R, TCP and UNIX sockets)
               --gateway-ports           bind ssh -R listeners where the client asks (all interfaces for *);
                                         without it they are on loopback only
+              --stream-local-bind-unlink
+                                        replace an existing file at an ssh -R socket path
+                                        (without it such a forward is refused)
               --help                    print this and exit
             """.formatted(DEFAULT_API_PORT);
 
@@ -52,6 +55,7 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
         String backendUser = null;
         boolean forwarding = ForwardingOptions.DEFAULTS.enabled();
         boolean gatewayPorts = ForwardingOptions.DEFAULTS.gatewayPorts();
+        boolean streamLocalBindUnlink = ForwardingOptions.DEFAULTS.streamLocalBindUnlink();
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             String value = null;
@@ -65,6 +69,7 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
                 case "--set-hostname" -> setHostname = true;
                 case "--no-forwarding" -> forwarding = false;
                 case "--gateway-ports" -> gatewayPorts = true;
+                case "--stream-local-bind-unlink" -> streamLocalBindUnlink = true;
                 case "--api-listen", "--ssh-listen", "--state-dir", "--api-token-file", "--hostname", "--enable-key",
                      "--backend-user" -> {
                     if (value == null) {
@@ -100,7 +105,7 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
             tokenFile = stateDir.resolve("api-token");
         }
         return new DaemonOptions(api, ssh, stateDir, tokenFile, hostname, setHostname, enableKey, backendUser,
-                new ForwardingOptions(forwarding, gatewayPorts));
+                new ForwardingOptions(forwarding, gatewayPorts, streamLocalBindUnlink));
     }
 
     private static Path defaultStateDir(boolean root, Map<String, String> env) {

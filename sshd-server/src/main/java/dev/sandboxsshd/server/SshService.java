@@ -21,7 +21,10 @@ import org.apache.sshd.server.forward.DirectTcpipFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.forwarding.CancelStreamLocalForwardRequest;
+import dev.sandboxsshd.forwarding.DirectStreamLocalChannel;
 import dev.sandboxsshd.forwarding.ForwardingPolicy;
+import dev.sandboxsshd.forwarding.StreamLocalForwardRequest;
 import dev.sandboxsshd.forwarding.OpenSshForwarder;
 import dev.sandboxsshd.forwarding.TcpipForwardRequest;
 import dev.sandboxsshd.forwarding.PolicyForwardingFilter;
@@ -160,13 +163,16 @@ public final class SshService implements AutoCloseable {
         sshd.setKeyboardInteractiveAuthenticator(null);
         sshd.setGSSAuthenticator(null);
         sshd.setHostBasedAuthenticator(null);
-        sshd.setChannelFactories(List.of(new SessionChannelFactory(), DirectTcpipFactory.INSTANCE));
+        sshd.setChannelFactories(List.of(new SessionChannelFactory(), DirectTcpipFactory.INSTANCE,
+                DirectStreamLocalChannel.factory(forwarding)));
         sshd.setForwardingFilter(new PolicyForwardingFilter(forwarding));
         sshd.setForwarderFactory(service -> new OpenSshForwarder(service, forwarding));
         List<RequestHandler<ConnectionService>> global = new ArrayList<>();
         for (RequestHandler<ConnectionService> handler : ServerBuilder.DEFAULT_GLOBAL_REQUEST_HANDLERS) {
             global.add(handler instanceof TcpipForwardHandler ? new TcpipForwardRequest() : handler);
         }
+        global.add(new StreamLocalForwardRequest(forwarding));
+        global.add(new CancelStreamLocalForwardRequest());
         sshd.setGlobalRequestHandlers(global);
         UserSessionFactory sessions = new UserSessionFactory(launcher);
         sshd.setShellFactory(sessions);
@@ -176,6 +182,9 @@ public final class SshService implements AutoCloseable {
         // OpenSSH keeps idle sessions open forever; so do we (clients use keep-alives if they want otherwise).
         CoreModuleProperties.IDLE_TIMEOUT.set(sshd, Duration.ZERO);
         CoreModuleProperties.AUTH_TIMEOUT.set(sshd, Duration.ofSeconds(120));
+        // A client that stops reading (a paused pipe, a stopped download) stalls its channel for as long as it likes;
+        // MINA's default would fail the channel's writer after 30 s.
+        CoreModuleProperties.WAIT_FOR_SPACE_TIMEOUT.set(sshd, Duration.ofDays(3650));
         return sshd;
     }
 

@@ -1,0 +1,64 @@
+package dev.sandboxsshd.forwarding;
+
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.util.Optional;
+
+import org.apache.sshd.common.session.ConnectionService;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.helpers.AbstractConnectionServiceRequestHandler;
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.sandboxsshd.shell.PosixUser;
+import dev.sandboxsshd.shell.UserDatabase;
+
+/**
+ * {@code streamlocal-forward@openssh.com} ({@code ssh -R /remote.sock:local}): listens on a UNIX socket created
+ * as the user; connections to it come back to the client as {@code forwarded-streamlocal@openssh.com}.
+ */
+public final class StreamLocalForwardRequest extends AbstractConnectionServiceRequestHandler {
+    public static final String REQUEST = "streamlocal-forward@openssh.com";
+    private static final Logger LOG = LoggerFactory.getLogger(StreamLocalForwardRequest.class);
+
+    private final ForwardingPolicy policy;
+
+    public StreamLocalForwardRequest(ForwardingPolicy policy) {
+        this.policy = policy;
+    }
+
+    @Override
+    public Result process(ConnectionService service, String request, boolean wantReply, Buffer buffer) throws Exception {
+        if (!REQUEST.equals(request)) {
+            return super.process(service, request, wantReply, buffer);
+        }
+        String path = buffer.getString();
+        Session session = service.getSession();
+        Optional<PosixUser> user = UserDatabase.byName(session.getUsername());
+        Optional<String> refusal = user.isEmpty()
+                ? Optional.of("user " + session.getUsername() + " no longer exists")
+                : policy.refuseStreamLocalListen(path);
+        if (refusal.isEmpty()) {
+            try {
+                StreamLocalListeners.of(service, user.get()).listen(path, policy.unlinkExistingSocket());
+            } catch (IOException e) {
+                refusal = Optional.of(describe(e));
+            }
+        }
+        if (refusal.isPresent()) {
+            LOG.warn("refused remote stream forward: originator {} user={} listen {} reason={}",
+                    session.getRemoteAddress(), session.getUsername(), path, refusal.get());
+            return Result.ReplyFailure;
+        }
+        return Result.ReplySuccess;
+    }
+
+    /** The kernel's words where there are some ("Permission denied"), as OpenSSH logs them. */
+    static String describe(IOException e) {
+        if (e instanceof FileSystemException fs) {
+            return fs.getReason() != null ? fs.getReason() : fs.getClass().getSimpleName();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+}
