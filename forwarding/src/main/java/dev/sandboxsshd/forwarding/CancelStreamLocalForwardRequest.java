@@ -1,13 +1,8 @@
 package dev.sandboxsshd.forwarding;
 
-import java.util.Optional;
-
 import org.apache.sshd.common.session.ConnectionService;
 import org.apache.sshd.common.session.helpers.AbstractConnectionServiceRequestHandler;
 import org.apache.sshd.common.util.buffer.Buffer;
-
-import dev.sandboxsshd.shell.PosixUser;
-import dev.sandboxsshd.shell.UserDatabase;
 
 /**
  * {@code cancel-streamlocal-forward@openssh.com}: stops a socket forward of this session and removes its socket
@@ -22,8 +17,6 @@ public final class CancelStreamLocalForwardRequest extends AbstractConnectionSer
             return super.process(service, request, wantReply, buffer);
         }
         String path = buffer.getString();
-        Optional<PosixUser> user = UserDatabase.byName(service.getSession().getUsername());
-        boolean cancelled = user.isPresent() && StreamLocalListeners.of(service, user.get()).cancel(path);
-        return cancelled ? Result.ReplySuccess : Result.ReplyFailure;
+        return RemoteForwards.of(service).cancel(StreamLocalForwardRequest.key(path)) ? Result.ReplySuccess : Result.ReplyFailure;
     }
 }

@@ -1,5 +1,8 @@
 package dev.sandboxsshd.forwarding;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -22,6 +25,9 @@ public interface ForwardingPolicy {
     /** Whether an existing file at a remote-forward socket path is replaced (else the forward is refused). */
     boolean unlinkExistingSocket();
 
-    /** The address to actually bind for a {@code tcpip-forward} request naming {@code requestedHost}. */
-    String bindAddressFor(String requestedHost);
+    /**
+     * The addresses to actually bind for a {@code tcpip-forward} request naming {@code requestedHost}, on one port;
+     * the first must bind, the others are bound where the machine has them (IPv6 loopback next to IPv4).
+     */
+    List<InetAddress> bindAddressesFor(String requestedHost) throws UnknownHostException;
 }

@@ -1,5 +1,9 @@
 package dev.sandboxsshd.forwarding;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -8,7 +12,8 @@ import java.util.Optional;
  */
 public final class OpenSshForwardingPolicy implements ForwardingPolicy {
     private static final int FIRST_UNPRIVILEGED_PORT = 1024;
-    private static final String LOOPBACK = "127.0.0.1";
+    /** 127.0.0.1 first (it must bind), then ::1 where the machine has IPv6, as sshd binds "localhost". */
+    private static final List<InetAddress> LOOPBACK = loopbacks();
 
     private final ForwardingOptions options;
 
@@ -64,15 +69,24 @@ public final class OpenSshForwardingPolicy implements ForwardingPolicy {
     }
 
     @Override
-    public String bindAddressFor(String requestedHost) {
-        if (!options.gatewayPorts()) {
+    public List<InetAddress> bindAddressesFor(String requestedHost) throws UnknownHostException {
+        if (!options.gatewayPorts() || requestedHost.equals("localhost")) {
             return LOOPBACK;
         }
-        boolean wildcard = requestedHost == null || requestedHost.isEmpty() || requestedHost.equals("*")
-                || requestedHost.equals("0.0.0.0") || requestedHost.equals("::");
-        if (wildcard) {
-            return "0.0.0.0";
+        if (requestedHost.isEmpty() || requestedHost.equals("*")) {
+            return List.of(new InetSocketAddress(0).getAddress()); // all interfaces, both families where the stack has them
         }
-        return requestedHost.equals("localhost") ? LOOPBACK : requestedHost;
+        return List.of(InetAddress.getAllByName(requestedHost));
+    }
+
+    private static List<InetAddress> loopbacks() {
+        byte[] v6 = new byte[16];
+        v6[15] = 1;
+        try {
+            return List.of(InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1}),
+                    InetAddress.getByAddress("localhost", v6));
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // only for a wrong address length
+        }
     }
 }

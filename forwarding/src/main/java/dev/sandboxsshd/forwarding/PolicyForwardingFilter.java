@@ -8,7 +8,6 @@ import org.apache.sshd.server.forward.ForwardingFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.sandboxsshd.shell.UserDatabase;
 
 /**
  * MINA's forwarding hook, answered by the {@link ForwardingPolicy}; one log line per refusal. Agent and X11
@@ -42,14 +41,9 @@ public final class PolicyForwardingFilter implements ForwardingFilter {
         return refusal.isEmpty();
     }
 
+    /** {@code ssh -R} never reaches MINA's forwarder: {@link TcpipForwardRequest} asks the policy itself. */
     @Override
     public boolean canListen(SshdSocketAddress address, Session session) {
-        String user = session.getUsername();
-        Optional<String> refusal = UserDatabase.byName(user)
-                .map(u -> policy.refuseTcpListen(u.name(), u.uid(), address.getPort()))
-                .orElse(Optional.of("user " + user + " no longer exists"));
-        refusal.ifPresent(reason -> LOG.warn("refused remote port forward: originator {} user={} listen {} port {} reason={}",
-                session.getRemoteAddress(), user, address.getHostName(), address.getPort(), reason));
-        return refusal.isEmpty();
+        return false;
     }
 }

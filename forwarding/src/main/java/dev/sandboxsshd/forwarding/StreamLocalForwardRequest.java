@@ -2,6 +2,7 @@ package dev.sandboxsshd.forwarding;
 
 import java.io.IOException;
 import java.nio.file.FileSystemException;
+import java.util.List;
 import java.util.Optional;
 
 import org.apache.sshd.common.session.ConnectionService;
@@ -40,11 +41,7 @@ public final class StreamLocalForwardRequest extends AbstractConnectionServiceRe
                 ? Optional.of("user " + session.getUsername() + " no longer exists")
                 : policy.refuseStreamLocalListen(path);
         if (refusal.isEmpty()) {
-            try {
-                StreamLocalListeners.of(service, user.get()).listen(path, policy.unlinkExistingSocket());
-            } catch (IOException e) {
-                refusal = Optional.of(describe(e));
-            }
+            refusal = listen(service, user.get(), path);
         }
         if (refusal.isPresent()) {
             LOG.warn("refused remote stream forward: originator {} user={} listen {} reason={}",
@@ -52,6 +49,39 @@ public final class StreamLocalForwardRequest extends AbstractConnectionServiceRe
             return Result.ReplyFailure;
         }
         return Result.ReplySuccess;
+    }
+
+    private Optional<String> listen(ConnectionService service, PosixUser user, String path) {
+        RemoteForwards forwards = RemoteForwards.of(service);
+        String key = key(path);
+        if (forwards.has(key)) {
+            return Optional.of("already forwarded in this session");
+        }
+        UserSocketFiles.Bound bound;
+        try {
+            bound = UserSocketFiles.bind(user, path, policy.unlinkExistingSocket());
+        } catch (IOException e) {
+            return Optional.of(describe(e));
+        }
+        try {
+            forwards.add(key, List.of(bound.socket()), accepted -> new ForwardedStreamLocalChannel(path, accepted),
+                    () -> remove(user, bound));
+        } catch (IOException e) {
+            return Optional.of(describe(e));
+        }
+        return Optional.empty();
+    }
+
+    private static void remove(PosixUser user, UserSocketFiles.Bound bound) {
+        try {
+            UserSocketFiles.remove(user, bound);
+        } catch (IOException e) {
+            LOG.warn("cannot remove forwarded socket {} of user={}: {}", bound.path(), user.name(), describe(e));
+        }
+    }
+
+    static String key(String path) {
+        return "unix:" + path;
     }
 
     /** The kernel's words where there are some ("Permission denied"), as OpenSSH logs them. */

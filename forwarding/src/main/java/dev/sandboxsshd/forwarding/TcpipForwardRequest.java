@@ -1,26 +1,40 @@
 package dev.sandboxsshd.forwarding;
 
-import java.util.Objects;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.channels.ServerSocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 import org.apache.sshd.common.SshConstants;
-import org.apache.sshd.common.forward.Forwarder;
 import org.apache.sshd.common.session.ConnectionService;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.helpers.AbstractConnectionServiceRequestHandler;
 import org.apache.sshd.common.util.buffer.Buffer;
-import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.UserDatabase;
+
 /**
- * The {@code tcpip-forward} global request ({@code ssh -R}), as MINA's handler, except for the empty host the
- * OpenSSH client sends for {@code -R *:port}: MINA would rewrite it to {@code 0.0.0.0} and echo that in
- * {@code forwarded-tcpip}, which the client rejects, so the forward would be set up and then fail on every
- * connection. It is refused up front instead, with a log line, until the channel echoes the empty host.
+ * The {@code tcpip-forward} global request ({@code ssh -R}), in place of MINA's: listeners where the
+ * {@link ForwardingPolicy} says (IPv4 and IPv6 loopback by default), port 0 allocated and reported, and each
+ * connection opened as {@code forwarded-tcpip} echoing the host exactly as the client sent it (MINA rewrites the
+ * empty host of {@code -R *:port} to {@code 0.0.0.0}, which the OpenSSH client rejects). Half-close is kept.
  */
 public final class TcpipForwardRequest extends AbstractConnectionServiceRequestHandler {
     public static final String REQUEST = "tcpip-forward";
     private static final Logger LOG = LoggerFactory.getLogger(TcpipForwardRequest.class);
+    private static final int BACKLOG = 128;
+
+    private final ForwardingPolicy policy;
+
+    public TcpipForwardRequest(ForwardingPolicy policy) {
+        this.policy = policy;
+    }
 
     @Override
     public Result process(ConnectionService service, String request, boolean wantReply, Buffer buffer) throws Exception {
@@ -28,25 +42,83 @@ public final class TcpipForwardRequest extends AbstractConnectionServiceRequestH
             return super.process(service, request, wantReply, buffer);
         }
         String host = buffer.getString();
-        int port = buffer.getInt();
+        long requestedPort = buffer.getUInt();
         Session session = service.getSession();
-        if (host.isEmpty() || port < 0 || port > 65535) {
-            LOG.warn("refused remote port forward: originator {} user={} listen '{}' port {} reason={}",
-                    session.getRemoteAddress(), session.getUsername(), host, port, host.isEmpty()
-                            ? "a wildcard listen address (-R *:port) is not supported yet; name the address"
-                            : "port out of range");
-            return Result.ReplyFailure;
+        String user = session.getUsername();
+        Optional<String> refusal = requestedPort > 65535
+                ? Optional.of("port out of range")
+                : UserDatabase.byName(user)
+                        .map(u -> policy.refuseTcpListen(u.name(), u.uid(), (int) requestedPort))
+                        .orElse(Optional.of("user " + user + " no longer exists"));
+        int boundPort = -1;
+        if (refusal.isEmpty()) {
+            try {
+                boundPort = listen(service, host, (int) requestedPort);
+            } catch (IOException e) {
+                refusal = Optional.of("cannot bind: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            }
         }
-        Forwarder forwarder = Objects.requireNonNull(service.getForwarder(), "No TCP/IP forwarder");
-        SshdSocketAddress bound = forwarder.localPortForwardingRequested(new SshdSocketAddress(host, port));
-        if (bound == null) {
+        if (refusal.isPresent()) {
+            LOG.warn("refused remote port forward: originator {} user={} listen '{}' port {} reason={}",
+                    session.getRemoteAddress(), user, host, requestedPort, refusal.get());
             return Result.ReplyFailure;
         }
         if (wantReply) {
             Buffer reply = session.createBuffer(SshConstants.SSH_MSG_REQUEST_SUCCESS, Integer.BYTES);
-            reply.putUInt(bound.getPort());
+            if (requestedPort == 0) {
+                reply.putUInt(boundPort); // only for port 0, as RFC 4254 7.1 says
+            }
             session.writePacket(reply);
         }
         return Result.Replied;
+    }
+
+    /** Binds every address the policy names on one port; the first must bind, the others are best effort. */
+    private int listen(ConnectionService service, String host, int requestedPort) throws IOException {
+        List<InetAddress> addresses = policy.bindAddressesFor(host);
+        if (addresses.isEmpty()) {
+            throw new UnknownHostException(host);
+        }
+        List<ServerSocketChannel> sockets = new ArrayList<>();
+        int port = requestedPort;
+        try {
+            for (InetAddress address : addresses) {
+                ServerSocketChannel socket = ServerSocketChannel.open();
+                try {
+                    socket.bind(new InetSocketAddress(address, port), BACKLOG);
+                } catch (IOException e) {
+                    socket.close();
+                    if (sockets.isEmpty()) {
+                        throw e;
+                    }
+                    // e.g. no IPv6 on this machine, or only one family's port free: OpenSSH also goes on
+                    LOG.debug("remote forward {}:{} not also on {}: {}", host, port, address, e.toString());
+                    continue;
+                }
+                sockets.add(socket);
+                port = ((InetSocketAddress) socket.getLocalAddress()).getPort();
+            }
+            int boundPort = port;
+            RemoteForwards.of(service).add(key(host, boundPort), sockets,
+                    accepted -> new ForwardedTcpipChannel(host, boundPort, accepted, remoteOf(accepted)), () -> { });
+            return boundPort;
+        } catch (IOException | RuntimeException e) {
+            for (ServerSocketChannel socket : sockets) {
+                socket.close();
+            }
+            throw e;
+        }
+    }
+
+    private static InetSocketAddress remoteOf(java.nio.channels.SocketChannel accepted) {
+        try {
+            return (InetSocketAddress) accepted.getRemoteAddress();
+        } catch (IOException e) {
+            throw new IllegalStateException("connection already closed", e);
+        }
+    }
+
+    static String key(String host, int port) {
+        return "tcp:" + host + ":" + port;
     }
 }

@@ -16,6 +16,7 @@ import org.apache.sshd.common.channel.RequestHandler;
 import org.apache.sshd.common.session.ConnectionService;
 import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.global.CancelTcpipForwardHandler;
 import org.apache.sshd.server.global.TcpipForwardHandler;
 import org.apache.sshd.server.forward.DirectTcpipFactory;
 import org.slf4j.Logger;
@@ -25,7 +26,7 @@ import dev.sandboxsshd.forwarding.CancelStreamLocalForwardRequest;
 import dev.sandboxsshd.forwarding.DirectStreamLocalChannel;
 import dev.sandboxsshd.forwarding.ForwardingPolicy;
 import dev.sandboxsshd.forwarding.StreamLocalForwardRequest;
-import dev.sandboxsshd.forwarding.OpenSshForwarder;
+import dev.sandboxsshd.forwarding.CancelTcpipForwardRequest;
 import dev.sandboxsshd.forwarding.TcpipForwardRequest;
 import dev.sandboxsshd.forwarding.PolicyForwardingFilter;
 import dev.sandboxsshd.keys.Fingerprints;
@@ -166,11 +167,14 @@ public final class SshService implements AutoCloseable {
         sshd.setChannelFactories(List.of(new SessionChannelFactory(), DirectTcpipFactory.INSTANCE,
                 DirectStreamLocalChannel.factory(forwarding)));
         sshd.setForwardingFilter(new PolicyForwardingFilter(forwarding));
-        sshd.setForwarderFactory(service -> new OpenSshForwarder(service, forwarding));
         List<RequestHandler<ConnectionService>> global = new ArrayList<>();
         for (RequestHandler<ConnectionService> handler : ServerBuilder.DEFAULT_GLOBAL_REQUEST_HANDLERS) {
-            global.add(handler instanceof TcpipForwardHandler ? new TcpipForwardRequest() : handler);
+            if (!(handler instanceof TcpipForwardHandler) && !(handler instanceof CancelTcpipForwardHandler)) {
+                global.add(handler);
+            }
         }
+        global.add(new TcpipForwardRequest(forwarding));
+        global.add(new CancelTcpipForwardRequest());
         global.add(new StreamLocalForwardRequest(forwarding));
         global.add(new CancelStreamLocalForwardRequest());
         sshd.setGlobalRequestHandlers(global);
