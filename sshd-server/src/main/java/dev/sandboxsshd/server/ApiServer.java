@@ -3,7 +3,9 @@ package dev.sandboxsshd.server;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,19 +20,27 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import dev.sandboxsshd.server.pty.PtyAttach;
+import dev.sandboxsshd.server.pty.PtyCreateRequest;
+import dev.sandboxsshd.server.pty.PtySessions;
+import dev.sandboxsshd.shell.PtySize;
 
 /** The HTTP API (Jetty core handlers, JSON). Every {@code /api/v1/*} call needs the bearer token. */
 public final class ApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
     static final int MAX_BODY = 64 * 1024;
+    /** The largest PTY WebSocket frame a client may send (a big paste); bigger closes with 1009. */
+    static final int MAX_FRAME = 1 << 20;
     private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
     private final Server server;
     private final ServerConnector connector;
 
-    public ApiServer(HostPort listen, ApiToken token, SshService ssh) {
+    public ApiServer(HostPort listen, ApiToken token, SshService ssh, PtySessions ptys) {
         QueuedThreadPool threads = new QueuedThreadPool(32, 4);
         threads.setName("api");
         server = new Server(threads);
@@ -38,7 +48,15 @@ public final class ApiServer implements AutoCloseable {
         connector.setHost(listen.host());
         connector.setPort(listen.port());
         server.addConnector(connector);
-        server.setHandler(new Routes(token, ssh));
+        WebSocketUpgradeHandler websockets = WebSocketUpgradeHandler.from(server, container -> {
+            container.setMaxBinaryMessageSize(MAX_FRAME);
+            container.setMaxTextMessageSize(MAX_FRAME);
+            // An attached terminal may be silent for hours; the PTY session's own idle rule is what reaps.
+            container.setIdleTimeout(Duration.ZERO);
+            container.addMapping(PtyAttach.PATH_SPEC, new PtyAttach(ptys));
+        });
+        websockets.setHandler(new Routes(token, ssh, ptys));
+        server.setHandler(websockets);
     }
 
     public void start() throws Exception {
@@ -58,10 +76,12 @@ public final class ApiServer implements AutoCloseable {
     private static final class Routes extends Handler.Abstract {
         private final ApiToken token;
         private final SshService ssh;
+        private final PtySessions ptys;
 
-        Routes(ApiToken token, SshService ssh) {
+        Routes(ApiToken token, SshService ssh, PtySessions ptys) {
             this.token = token;
             this.ssh = ssh;
+            this.ptys = ptys;
         }
 
         @Override
@@ -92,7 +112,12 @@ public final class ApiServer implements AutoCloseable {
                         allow(method, "POST", response);
                         yield statusJson(ssh.disable());
                     }
-                    default -> throw new ApiError(404, "no such endpoint: " + path);
+                    default -> {
+                        if (path.equals("/api/v1/pty") || path.startsWith("/api/v1/pty/")) {
+                            yield pty(method, path, request, response);
+                        }
+                        throw new ApiError(404, "no such endpoint: " + path);
+                    }
                 };
                 send(response, callback, 200, body);
             } catch (ApiError e) {
@@ -104,8 +129,47 @@ public final class ApiServer implements AutoCloseable {
             return true;
         }
 
+        /** {@code /api/v1/pty}, {@code /api/v1/pty/{id}}, {@code /api/v1/pty/{id}/resize}. */
+        private Object pty(String method, String path, Request request, Response response) throws ApiError {
+            if (path.equals("/api/v1/pty")) {
+                if (method.equals("GET")) {
+                    return Map.of("sessions", ptys.list());
+                }
+                allow(method, "POST", response);
+                PtySessions.Created created = ptys.create(PtyCreateRequest.parse(readJson(request)));
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("session_id", created.sessionId());
+                out.put("token", created.token());
+                return out;
+            }
+            String[] parts = path.substring("/api/v1/pty/".length()).split("/", -1);
+            String id = parts[0];
+            if (parts.length == 1 && !id.isEmpty()) {
+                if (method.equals("DELETE")) {
+                    ptys.kill(id);
+                    return Map.of("session_id", id, "killed", true);
+                }
+                allow(method, "GET, DELETE", response);
+                return ptys.get(id);
+            }
+            if (parts.length == 2 && parts[1].equals("resize")) {
+                allow(method, "POST", response);
+                JsonNode body = readJson(request);
+                if (!body.isObject()) {
+                    throw new ApiError(400, "request body must be a JSON object");
+                }
+                int rows = PtyCreateRequest.dimension(body, "rows", null);
+                int cols = PtyCreateRequest.dimension(body, "cols", null);
+                return ptys.resize(id, new PtySize(cols, rows));
+            }
+            if (parts.length == 2 && parts[1].equals("ws")) {
+                throw new ApiError(400, path + " is a WebSocket endpoint: send an upgrade request with the session token");
+            }
+            throw new ApiError(404, "no such endpoint: " + path);
+        }
+
         private static void allow(String method, String allowed, Response response) throws ApiError {
-            if (!allowed.equals(method)) {
+            if (!List.of(allowed.split(", ")).contains(method)) {
                 response.getHeaders().put(HttpHeader.ALLOW, allowed);
                 throw new ApiError(405, "method " + method + " not allowed; use " + allowed);
             }

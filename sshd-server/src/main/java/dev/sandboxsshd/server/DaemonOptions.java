@@ -1,14 +1,17 @@
 package dev.sandboxsshd.server;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 import dev.sandboxsshd.forwarding.ForwardingOptions;
+import dev.sandboxsshd.server.pty.PtySessions;
 import dev.sandboxsshd.shell.UserDatabase;
 
 /** The command line, parsed and with its defaults applied. The flags are a contract with tests and images. */
 public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDir, Path apiTokenFile, String hostname,
-                            boolean setHostname, Path enableKey, String backendUser, ForwardingOptions forwarding) {
+                            boolean setHostname, Path enableKey, String backendUser, ForwardingOptions forwarding,
+                            String ptyUser, Duration ptyIdleTimeout) {
 
     /** The API's default port; loopback only, since the API hands out SSH access. */
     public static final int DEFAULT_API_PORT = 7422;
@@ -33,6 +36,11 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
               --stream-local-bind-unlink
                                         replace an existing file at an ssh -R socket path
                                         (without it such a forward is refused)
+              --pty-user USER           the user PTY API sessions run as
+                                        (default tl-user as root, the daemon's own user otherwise)
+              --pty-idle-timeout SECONDS
+                                        kill a PTY session nobody has been attached to for this long
+                                        (default 300)
               --help                    print this and exit
             """.formatted(DEFAULT_API_PORT);
 
@@ -53,6 +61,8 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
         boolean setHostname = false;
         Path enableKey = null;
         String backendUser = null;
+        String ptyUser = null;
+        Duration ptyIdleTimeout = PtySessions.DEFAULT_IDLE_TIMEOUT;
         boolean forwarding = ForwardingOptions.DEFAULTS.enabled();
         boolean gatewayPorts = ForwardingOptions.DEFAULTS.gatewayPorts();
         boolean streamLocalBindUnlink = ForwardingOptions.DEFAULTS.streamLocalBindUnlink();
@@ -71,7 +81,7 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
                 case "--gateway-ports" -> gatewayPorts = true;
                 case "--stream-local-bind-unlink" -> streamLocalBindUnlink = true;
                 case "--api-listen", "--ssh-listen", "--state-dir", "--api-token-file", "--hostname", "--enable-key",
-                     "--backend-user" -> {
+                     "--backend-user", "--pty-user", "--pty-idle-timeout" -> {
                     if (value == null) {
                         if (i + 1 >= args.length) {
                             throw new UsageException(flag + " needs a value");
@@ -86,6 +96,8 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
                             case "--api-token-file" -> tokenFile = Path.of(value);
                             case "--hostname" -> hostname = validHostname(value);
                             case "--enable-key" -> enableKey = Path.of(value);
+                            case "--pty-user" -> ptyUser = value;
+                            case "--pty-idle-timeout" -> ptyIdleTimeout = seconds(value);
                             default -> backendUser = value;
                         }
                     } catch (IllegalArgumentException e) {
@@ -104,8 +116,24 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
         if (tokenFile == null) {
             tokenFile = stateDir.resolve("api-token");
         }
+        if (ptyUser == null) {
+            ptyUser = root ? EnableRequest.DEFAULT_BACKEND_USER : UserDatabase.current().name();
+        }
         return new DaemonOptions(api, ssh, stateDir, tokenFile, hostname, setHostname, enableKey, backendUser,
-                new ForwardingOptions(forwarding, gatewayPorts, streamLocalBindUnlink));
+                new ForwardingOptions(forwarding, gatewayPorts, streamLocalBindUnlink), ptyUser, ptyIdleTimeout);
+    }
+
+    private static Duration seconds(String value) {
+        long n;
+        try {
+            n = Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + value + "' is not a whole number of seconds");
+        }
+        if (n < 1) {
+            throw new IllegalArgumentException("must be at least 1 second, got " + n);
+        }
+        return Duration.ofSeconds(n);
     }
 
     private static Path defaultStateDir(boolean root, Map<String, String> env) {

@@ -5,13 +5,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 import dev.sandboxsshd.forwarding.OpenSshForwardingPolicy;
 import dev.sandboxsshd.keys.HostKeys;
+import dev.sandboxsshd.server.pty.PtySessions;
 import dev.sandboxsshd.shell.FilesystemIdentity;
 import dev.sandboxsshd.shell.Hostname;
 import dev.sandboxsshd.shell.SetprivLauncher;
+import dev.sandboxsshd.shell.UserDatabase;
 import dev.sandboxsshd.shell.UserLauncher;
 
 /** Starts the daemon: state, host key, API token, the API listener, and SSH if enabled before or by flag. */
@@ -67,7 +70,11 @@ public final class Main {
             ssh.restore();
         }
 
-        ApiServer api = new ApiServer(options.apiListen(), token, ssh);
+        PtySessions ptys = new PtySessions(launcher, () -> UserDatabase.byName(options.ptyUser())
+                .orElseThrow(() -> new ApiError(500, "the PTY user " + options.ptyUser() + " does not exist")),
+                options.ptyIdleTimeout(), PtySessions.DEFAULT_EXITED_GRACE, System::nanoTime);
+        ptys.startReaping(Duration.ofSeconds(1));
+        ApiServer api = new ApiServer(options.apiListen(), token, ssh, ptys);
         try {
             api.start();
         } catch (IOException e) {
@@ -94,6 +101,7 @@ public final class Main {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             ssh.close();
+            ptys.close();
             try {
                 api.close();
             } catch (Exception ignored) {

@@ -1,0 +1,226 @@
+package dev.sandboxsshd.server.pty;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.sandboxsshd.server.ApiError;
+import dev.sandboxsshd.shell.LaunchSpec;
+import dev.sandboxsshd.shell.LoginEnvironment;
+import dev.sandboxsshd.shell.PosixUser;
+import dev.sandboxsshd.shell.PtySize;
+import dev.sandboxsshd.shell.UserLauncher;
+import dev.sandboxsshd.shell.UserProcess;
+
+/**
+ * The PTY sessions of the HTTP API: created on a real terminal as the backend user through the same launcher as
+ * SSH shells, listed, resized, killed, and forgotten when nobody has been attached for the idle timeout (killed) or
+ * some time after they exited. The clock is passed in, so reaping can be tested without waiting.
+ */
+public final class PtySessions implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PtySessions.class);
+    /** The spec's 300 s with no client attached. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(300);
+    /** How long an exited session's code and output stay available to a client that attaches late. */
+    public static final Duration DEFAULT_EXITED_GRACE = Duration.ofSeconds(60);
+    private static final String DEFAULT_TERM = "xterm-256color";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** Who PTY processes run as; throws when that user cannot be used. */
+    public interface BackendUser {
+        PosixUser resolve() throws ApiError;
+    }
+
+    private final UserLauncher launcher;
+    private final BackendUser backendUser;
+    private final Duration idleTimeout;
+    private final Duration exitedGrace;
+    private final LongSupplier nanoClock;
+    private final Map<String, PtySession> sessions = new ConcurrentHashMap<>();
+    private ScheduledExecutorService reaper;
+
+    public PtySessions(UserLauncher launcher, BackendUser backendUser, Duration idleTimeout, Duration exitedGrace,
+                       LongSupplier nanoClock) {
+        this.launcher = launcher;
+        this.backendUser = backendUser;
+        this.idleTimeout = idleTimeout;
+        this.exitedGrace = exitedGrace;
+        this.nanoClock = nanoClock;
+    }
+
+    /** Reaps on a timer from now on; tests call {@link #reap()} themselves instead. */
+    public synchronized void startReaping(Duration every) {
+        reaper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pty-reaper");
+            t.setDaemon(true);
+            return t;
+        });
+        reaper.scheduleWithFixedDelay(this::reap, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** What {@code POST /api/v1/pty} answers: the id and the token, which is never shown again. */
+    public record Created(String sessionId, String token) {
+    }
+
+    public Created create(PtyCreateRequest request) throws ApiError {
+        PosixUser user = backendUser.resolve();
+        Path workingDir = request.workingDir() == null ? user.home() : Path.of(request.workingDir());
+        if (!Files.isDirectory(workingDir)) {
+            throw new ApiError(400, "working_dir " + workingDir + " does not exist or is not a directory");
+        }
+        checkExecutable(request.command(), user);
+        Map<String, String> environment = new LinkedHashMap<>(LoginEnvironment.of(user));
+        environment.put("TERM", DEFAULT_TERM);
+        environment.putAll(request.env());
+        List<String> argv = new ArrayList<>();
+        argv.add(request.command());
+        argv.addAll(request.args());
+        UserProcess process;
+        try {
+            process = launcher.startPty(new LaunchSpec(user, argv, environment, workingDir), request.size(), null);
+        } catch (IOException e) {
+            throw new ApiError(400, "cannot start command " + request.command() + ": " + e.getMessage());
+        }
+        String id = randomId(16);
+        String token = randomId(32);
+        PtySession session = new PtySession(id, token.getBytes(StandardCharsets.US_ASCII), argv, request.size(), process, nanoClock);
+        sessions.put(id, session);
+        session.start();
+        LOG.info("pty session {} created: user={} pid={} command={} size={}x{}", id, user.name(), process.pid(),
+                request.command(), request.size().cols(), request.size().rows());
+        return new Created(id, token);
+    }
+
+    public List<Map<String, Object>> list() {
+        return sessions.values().stream().map(PtySession::describe).toList();
+    }
+
+    public Map<String, Object> get(String id) throws ApiError {
+        return existing(id).describe();
+    }
+
+    public Map<String, Object> resize(String id, PtySize size) throws ApiError {
+        PtySession session = existing(id);
+        try {
+            session.resize(size);
+        } catch (IOException e) {
+            throw new ApiError(409, "cannot resize PTY session " + id + ": " + e.getMessage());
+        }
+        return session.describe();
+    }
+
+    public void kill(String id) throws ApiError {
+        PtySession session = sessions.remove(id);
+        if (session == null) {
+            throw new ApiError(404, "no PTY session " + id);
+        }
+        session.terminate("DELETE");
+    }
+
+    /** The session a WebSocket may attach to: the id must exist and the token match, else empty (one answer for both). */
+    Optional<PtySession> attachable(String id, List<String> presentedTokens) {
+        PtySession session = id == null ? null : sessions.get(id);
+        if (session == null) {
+            return Optional.empty();
+        }
+        for (String token : presentedTokens) {
+            if (token != null && session.tokenMatches(token.getBytes(StandardCharsets.US_ASCII))) {
+                return Optional.of(session);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Kills sessions nobody has attached to for the idle timeout and forgets those that exited a while ago. */
+    public void reap() {
+        long now = nanoClock.getAsLong();
+        for (PtySession session : List.copyOf(sessions.values())) {
+            if (session.idleLongerThan(idleTimeout.toNanos(), now)) {
+                sessions.remove(session.id, session);
+                session.terminate("no client attached for " + idleTimeout.toSeconds() + " s");
+            } else if (session.exitedLongerThan(exitedGrace.toNanos(), now)) {
+                sessions.remove(session.id, session);
+            }
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (reaper != null) {
+            reaper.shutdownNow();
+        }
+        for (PtySession session : List.copyOf(sessions.values())) {
+            session.terminate("daemon stopping");
+        }
+        sessions.clear();
+    }
+
+    private PtySession existing(String id) throws ApiError {
+        PtySession session = sessions.get(id);
+        if (session == null) {
+            throw new ApiError(404, "no PTY session " + id);
+        }
+        return session;
+    }
+
+    /**
+     * A command named by path must be a file the user may execute (a bare name is looked up in PATH by the
+     * launcher), so a typo is a 400 now rather than a session that silently exits 127.
+     */
+    private static void checkExecutable(String command, PosixUser user) throws ApiError {
+        if (!command.contains("/")) {
+            return;
+        }
+        Path path = Path.of(command);
+        try {
+            if (!Files.exists(path)) {
+                throw new ApiError(400, "command " + command + ": no such file");
+            }
+            if (!Files.isRegularFile(path)) {
+                throw new ApiError(400, "command " + command + ": not a regular file");
+            }
+            int mode = (Integer) Files.getAttribute(path, "unix:mode");
+            int owner = (Integer) Files.getAttribute(path, "unix:uid");
+            int group = (Integer) Files.getAttribute(path, "unix:gid");
+            boolean executable;
+            if (user.uid() == 0) {
+                executable = (mode & 0111) != 0;
+            } else if (owner == user.uid()) {
+                executable = (mode & 0100) != 0;
+            } else if (group == user.gid() || user.groups().contains(group)) {
+                executable = (mode & 0010) != 0;
+            } else {
+                executable = (mode & 0001) != 0;
+            }
+            if (!executable) {
+                throw new ApiError(400, "command " + command + ": not executable by " + user.name());
+            }
+        } catch (IOException e) {
+            throw new ApiError(400, "command " + command + ": " + e.getMessage());
+        }
+    }
+
+    private static String randomId(int bytes) {
+        byte[] raw = new byte[bytes];
+        RANDOM.nextBytes(raw);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    }
+}
