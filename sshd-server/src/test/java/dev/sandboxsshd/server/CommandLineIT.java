@@ -22,7 +22,8 @@ class CommandLineIT {
         OpenSsh.Result r = jar("--help");
         assertEquals(0, r.exit());
         for (String flag : List.of("--api-listen", "--ssh-listen", "--state-dir", "--api-token-file", "--hostname",
-                "--set-hostname", "--enable-key", "--backend-user", "--no-forwarding", "--gateway-ports", "--stream-local-bind-unlink", "--help")) {
+                "--set-hostname", "--enable-key", "--backend-user", "--no-forwarding", "--gateway-ports", "--stream-local-bind-unlink", "--pty-user",
+                "--pty-idle-timeout", "--help")) {
             assertTrue(r.out().contains(flag), flag + " missing from --help");
         }
     }
@@ -35,6 +36,8 @@ class CommandLineIT {
             "--api-listen 127.0.0.1:99999|--api-listen: port 99999 is out of range",
             "--hostname bad_name!|--hostname: 'bad_name!' is not a valid hostname",
             "--backend-user tl-user|--backend-user is only meaningful with --enable-key",
+            "--pty-idle-timeout 0|--pty-idle-timeout: must be at least 1 second, got 0",
+            "--pty-idle-timeout soon|--pty-idle-timeout: 'soon' is not a whole number of seconds",
     })
     void badFlagIsOneLineAndExit2(String args, String error) throws Exception {
         OpenSsh.Result r = jar(args.split(" "));

@@ -297,6 +297,24 @@ class PtySessionsIT {
         }
     }
 
+    @Test
+    void aClientThatDoesNotReadIsDroppedWithoutStallingTheProcessAndCanReattachForTheTail() throws Exception {
+        Session s = create("/bin/sh", "-c", "stty raw -echo; seq 1 3000000");
+        try (PtyClient slow = PtyClient.attachNotReading(daemon.api, s.id(), s.token())) {
+            slow.ready();
+            daemon.awaitLogLine("pty session " + s.id() + ": disconnecting client", "bytes of output unsent");
+            Await.until("the process to finish regardless", Duration.ofSeconds(60), () -> !get(s).get("running").asBoolean());
+        }
+        try (PtyClient again = PtyClient.attach(daemon.api, s.id(), s.token())) {
+            again.ready();
+            PtyClient.Closed closed = again.awaitClose();
+            assertEquals("exit:0", closed.reason());
+            String tail = again.text();
+            assertTrue(tail.endsWith("\n2999999\n3000000\n"), "the buffered tail: ..." + tail.substring(Math.max(0, tail.length() - 80)));
+            assertTrue(tail.length() <= 2 << 20, "at most the ring: " + tail.length());
+        }
+    }
+
     private interface Attach {
         PtyClient open() throws Exception;
     }
