@@ -283,10 +283,11 @@ class PtySessionsIT {
         Path file = shared.resolve("fifty.bin");
         Files.write(file, data);
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
-        // Raw mode: the terminal passes bytes through untouched (no \n -> \r\n, no echo).
-        Session s = create("/bin/sh", "-c", "stty raw -echo; cat " + file);
+        // Raw mode: the terminal passes bytes through untouched (no \n -> \r\n, no echo). The cat waits for a
+        // keystroke, so nothing is printed before the client is READY (the ring would keep only the last 2 MiB).
+        Session s = create("/bin/sh", "-c", "stty raw -echo; head -c 1 >/dev/null; cat " + file);
         try (PtyClient client = PtyClient.attach(daemon.api, s.id(), s.token())) {
-            client.ready();
+            client.ready().type("g");
             PtyClient.Closed closed = client.awaitClose();
             assertEquals("exit:0", closed.reason());
             byte[] got = client.bytes();
