@@ -30,7 +30,7 @@ public class PtyBench {
         long[] rtt = new long[keystrokes];
         try (Client c = new Client(api, cat)) {
             c.send(new byte[] {2});
-            for (int i = 0; i < 50; i++) { // warm-up
+            for (int i = 0; i < 500; i++) { // warm-up: both JITs settle before measuring
                 c.send(new byte[] {0, 'w'});
                 c.awaitBytes(1);
             }

@@ -69,13 +69,14 @@ PidFile $B/sshd.pid
 Subsystem sftp /usr/lib/openssh/sftp-server
 AcceptEnv LANG LC_*
 AllowTcpForwarding yes
+MaxStartups 400
 CFG
 /usr/sbin/sshd -D -e -f "$B/sshd_config" 2> "$B/openssh.log" & PIDS+=($!)
 
 # Ours, enabled through the real HTTP API.
 PORT_S=$(free_port)
 T0=$(ms)
-java -jar sshd-server/target/sandbox-sshd.jar --api-listen 127.0.0.1:0 --ssh-listen 127.0.0.1:$PORT_S \
+bin/sandbox-sshd --api-listen 127.0.0.1:0 --ssh-listen 127.0.0.1:$PORT_S \
   --state-dir "$B/state" > "$B/ours.out" 2> "$B/ours.log" & OURS=$!; PIDS+=($OURS)
 until grep -q "api listening" "$B/ours.out" 2>/dev/null; do sleep 0.01; done
 T1=$(ms)
@@ -201,10 +202,51 @@ latency() { # port -> median ms of `ssh host true`
 }
 for i in 1 2 3 4 5; do ssh "${SSH_OPTS[@]}" -p "$PORT_S" tl-user@127.0.0.1 true; done
 row "ssh true ms" "default" "$(latency "$PORT_O")" "$(latency "$PORT_S")"
+# Enable again on the warm daemon (same key and user) and log in: the path a proxy takes when it re-enables.
+for i in 1 2 3; do
+  t0=$(ms)
+  curl -sf -H "Authorization: Bearer $TOKEN" -d "{\"proxy_pubkey\": \"$(cat "$B/client.pub")\", \"backend_user\": \"tl-user\"}" \
+    "http://$API/api/v1/ssh/enable" > /dev/null
+  ssh "${SSH_OPTS[@]}" -p "$PORT_S" tl-user@127.0.0.1 true
+  echo $(( $(ms) - t0 ))
+done | median > "$B/warm_enable"
+
+# RSS (KB) of a process and all its descendants whose command starts with the given name.
+tree_rss() { ps -e -o pid=,ppid=,rss=,comm= | awk -v root="$1" -v name="$2" '
+  { ppid[$1]=$2; rss[$1]=$3; comm[$1]=$4 }
+  END { for (p in ppid) { q=p; while (q != "" && q != root && q != 1 && q != 0) q=ppid[q];
+          if (q == root && index(comm[p], name) == 1) t += rss[p] } ; print t + 0 }'; }
+# 200 sessions each running `sleep 30` at once: seconds until all are up, and the server's RSS growth per session.
+sessions200() { # port root-pid name
+  local before after t0 t1 pids=() up
+  before=$(tree_rss "$2" "$3")
+  [ "$3" = java ] && before=$(ps -o rss= -p "$2")
+  t0=$(ms)
+  for i in $(seq 1 200); do
+    ssh "${SSH_OPTS[@]}" -p "$1" tl-user@127.0.0.1 'echo up; exec sleep 30' > "$B/s200.$i" 2>&1 & pids+=($!)
+  done
+  until [ "$(cat "$B"/s200.* 2>/dev/null | grep -c '^up$')" -ge 200 ]; do
+    [ $(( $(ms) - t0 )) -gt 120000 ] && break
+    sleep 0.1
+  done
+  t1=$(ms)
+  up=$(cat "$B"/s200.* | grep -c '^up$')
+  after=$(tree_rss "$2" "$3")
+  [ "$3" = java ] && after=$(ps -o rss= -p "$2")
+  kill "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null || true
+  rm -f "$B"/s200.*
+  echo "$up $(( t1 - t0 )) $(( (after - before) / 200 ))"
+}
+read -r up_o ms_o kb_o <<< "$(sessions200 "$PORT_O" "$(cat "$B/sshd.pid")" sshd)"
+read -r up_s ms_s kb_s <<< "$(sessions200 "$PORT_S" "$OURS" java)"
+row "200 sessions up" "count" "$up_o" "$up_s"
+row "200 sessions: s to all up" "default" "$(awk -v m="$ms_o" 'BEGIN{printf "%.1f", m/1000}')" "$(awk -v m="$ms_s" 'BEGIN{printf "%.1f", m/1000}')"
+row "RSS growth KB/session" "200 sleeping" "$kb_o" "$kb_s"
+
 rss_o=$(ps -o rss= -p "$(cat "$B/sshd.pid")"); rss_s=$(ps -o rss= -p "$OURS")
 row "idle RSS MB" "after runs" "$(awk -v k="$rss_o" 'BEGIN{printf "%.1f", k/1024}')" "$(awk -v k="$rss_s" 'BEGIN{printf "%.1f", k/1024}')"
 echo
-echo "ours: start -> API answering $((T1 - T0)) ms; enable call -> first login $((T3 - T2)) ms (cold JVM)"
+echo "ours: start -> API answering $((T1 - T0)) ms; enable call -> first login $((T3 - T2)) ms (cold JVM), $(cat "$B/warm_enable") ms (warm, median of 3)"
 echo
 # The PTY API has no OpenSSH counterpart; its goal is a keystroke round trip p99 <= 5 ms.
 java "$ROOT/bench/PtyBench.java" "$API" "$B/state/api-token" "$PTY_KEYS" "$PTY_MB"

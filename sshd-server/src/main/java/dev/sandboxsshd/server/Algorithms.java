@@ -14,7 +14,7 @@ import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
 
 /**
- * What the server offers: no SHA-1, no NIST curves, no CBC, no pre-authentication compression; post-quantum hybrid
+ * What the server offers: no SHA-1, no NIST curves, no CBC, no chacha20 (see {@link #CIPHERS}), no pre-authentication compression; post-quantum hybrid
  * key exchange first when BouncyCastle provides it. Strict KEX (the Terrapin fix) is added by MINA itself.
  */
 final class Algorithms {
@@ -30,8 +30,12 @@ final class Algorithms {
             BuiltinDHFactories.dhgex256,
             BuiltinDHFactories.dhg14_256);
 
+    /**
+     * No chacha20-poly1305: MINA's is pure Java (58-74 MB/s here), while AES-CTR with HMAC-SHA2-256-ETM and AES-GCM
+     * run on the JVM's AES-NI/SHA-NI intrinsics (190-200 MB/s in the same scp run). The OpenSSH client's default
+     * then picks aes128-ctr with hmac-sha2-256-etm; every client that has chacha also has AES-CTR.
+     */
     private static final List<BuiltinCiphers> CIPHERS = List.of(
-            BuiltinCiphers.cc20p1305_openssh,
             BuiltinCiphers.aes128gcm,
             BuiltinCiphers.aes256gcm,
             BuiltinCiphers.aes128ctr,
