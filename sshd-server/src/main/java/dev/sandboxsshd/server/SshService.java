@@ -45,8 +45,6 @@ import dev.sandboxsshd.shell.UserLauncher;
 public final class SshService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SshService.class);
     static final String SERVER_VERSION = "sandbox-sshd_0.1";
-    private static final long WINDOW_BYTES = 16L << 20;
-    private static final long PACKET_BYTES = 64L << 10;
 
     private final HostPort listen;
     private final KeyPair hostKey;
@@ -191,10 +189,6 @@ public final class SshService implements AutoCloseable {
         // A client that stops reading (a paused pipe, a stopped download) stalls its channel for as long as it likes;
         // MINA's default would fail the channel's writer after 30 s.
         CoreModuleProperties.WAIT_FOR_SPACE_TIMEOUT.set(sshd, Duration.ofDays(3650));
-        // A 16 MiB window keeps a bulk upload streaming on loopback (MINA's 2 MiB stalls sftp put); the data waits
-        // in the window only while a process is slower than the client. 64 KiB packets halve per-packet work.
-        CoreModuleProperties.WINDOW_SIZE.set(sshd, WINDOW_BYTES);
-        CoreModuleProperties.MAX_PACKET_SIZE.set(sshd, PACKET_BYTES);
         return sshd;
     }
 
