@@ -75,14 +75,7 @@ class TcpForwardingIT {
             new Random(7).nextBytes(data);
             assertArrayEquals(sha256(data), sha256(roundTrip(local, data)));
 
-            List<Future<byte[]>> many = new ArrayList<>();
-            for (int i = 0; i < 50; i++) {
-                byte[] small = ("connection " + i + " ").repeat(2000).getBytes(StandardCharsets.UTF_8);
-                many.add(pool.submit(() -> roundTrip(local, small)));
-            }
-            for (int i = 0; i < 50; i++) {
-                assertEquals(("connection " + i + " ").repeat(2000), new String(many.get(i).get(), StandardCharsets.UTF_8));
-            }
+            assertFiftyConcurrentConnections(() -> new Socket(InetAddress.getLoopbackAddress(), local));
         } finally {
             DaemonProcess.killTree(client.toHandle());
         }
@@ -90,7 +83,7 @@ class TcpForwardingIT {
     }
 
     @Test
-    void dynamicForwardServesSocksForCurl() throws Exception {
+    void dynamicForwardServesSocksForCurlSixtyFourMegabytesAndFiftyConnections() throws Exception {
         HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         http.createContext("/", exchange -> {
             byte[] body = "hello through socks".getBytes(StandardCharsets.UTF_8);
@@ -107,6 +100,18 @@ class TcpForwardingIT {
                     "127.0.0.1:" + socks, "http://localhost:" + http.getAddress().getPort() + "/"), null, null);
             assertEquals(0, curl.exit(), curl.stderr());
             assertEquals("hello through socks", curl.out());
+            // SOCKS5 with a host name, as curl --socks5-hostname sends it: 64 MiB each way, then 50 at once.
+            InetSocketAddress target = InetSocketAddress.createUnresolved("localhost", echo.getLocalPort());
+            Connector viaSocks = () -> {
+                Socket s = new Socket(new java.net.Proxy(java.net.Proxy.Type.SOCKS,
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), socks)));
+                s.connect(target, 20_000);
+                return s;
+            };
+            byte[] data = new byte[64 << 20];
+            new Random(10).nextBytes(data);
+            assertArrayEquals(sha256(data), sha256(roundTrip(viaSocks.open(), data)));
+            assertFiftyConcurrentConnections(viaSocks);
         } finally {
             DaemonProcess.killTree(client.toHandle());
             http.stop(0);
@@ -201,14 +206,7 @@ class TcpForwardingIT {
             byte[] data = new byte[64 << 20];
             new Random(9).nextBytes(data);
             assertArrayEquals(sha256(data), sha256(roundTrip(remote, data)), "the reply after a half-close arrives whole");
-            List<Future<byte[]>> many = new ArrayList<>();
-            for (int i = 0; i < 50; i++) {
-                byte[] small = ("connection " + i + " ").repeat(2000).getBytes(StandardCharsets.UTF_8);
-                many.add(pool.submit(() -> roundTrip(remote, small)));
-            }
-            for (int i = 0; i < 50; i++) {
-                assertEquals(("connection " + i + " ").repeat(2000), new String(many.get(i).get(), StandardCharsets.UTF_8));
-            }
+            assertFiftyConcurrentConnections(() -> new Socket(InetAddress.getLoopbackAddress(), remote));
         } finally {
             DaemonProcess.killTree(client.toHandle());
         }
@@ -247,8 +245,11 @@ class TcpForwardingIT {
                 }
             }
             assertTrue(allocated > 0, "client reported no allocated port");
-            assertEquals("allocated", new String(exchange(InetAddress.getLoopbackAddress(), allocated, "allocated".getBytes()),
-                    StandardCharsets.UTF_8));
+            int port = allocated;
+            byte[] data = new byte[64 << 20];
+            new Random(11).nextBytes(data);
+            assertArrayEquals(sha256(data), sha256(roundTrip(port, data)));
+            assertFiftyConcurrentConnections(() -> new Socket(InetAddress.getLoopbackAddress(), port));
         } finally {
             DaemonProcess.killTree(client.toHandle());
         }
@@ -322,8 +323,27 @@ class TcpForwardingIT {
         });
     }
 
+    private interface Connector {
+        Socket open() throws IOException;
+    }
+
+    private static void assertFiftyConcurrentConnections(Connector connector) throws Exception {
+        List<Future<byte[]>> many = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            byte[] small = ("connection " + i + " ").repeat(2000).getBytes(StandardCharsets.UTF_8);
+            many.add(pool.submit(() -> roundTrip(connector.open(), small)));
+        }
+        for (int i = 0; i < 50; i++) {
+            assertEquals(("connection " + i + " ").repeat(2000), new String(many.get(i).get(), StandardCharsets.UTF_8));
+        }
+    }
+
     private static byte[] roundTrip(int port, byte[] data) throws Exception {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        return roundTrip(new Socket(InetAddress.getLoopbackAddress(), port), data);
+    }
+
+    private static byte[] roundTrip(Socket connected, byte[] data) throws Exception {
+        try (Socket s = connected) {
             s.setSoTimeout(60_000);
             CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
                 try {
