@@ -1,6 +1,7 @@
 package dev.sandboxsshd.shell;
 
 import java.io.FileInputStream;
+import java.io.FilterInputStream;
 import java.io.FileNotFoundException;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -49,7 +50,25 @@ public final class UserProcess {
     }
 
     static UserProcess onTerminal(int pid, Pty pty) {
-        return new UserProcess(pid, pty.getOutputStream(), pty.getInputStream(), null, pty);
+        return new UserProcess(pid, pty.getOutputStream(), new TerminalReads(pty.getInputStream()), null, pty);
+    }
+
+    /**
+     * pty4j allocates a fresh array of the requested length on every read; a terminal never hands out more than
+     * its 4 KiB line buffer at once, so asking for more only made garbage (a 32 KiB array per echoed keystroke
+     * kept the collector running every 50-150 ms and put its pauses into the keystroke round trip).
+     */
+    private static final class TerminalReads extends FilterInputStream {
+        private static final int MAX_READ = 4096;
+
+        TerminalReads(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return super.read(b, off, Math.min(len, MAX_READ));
+        }
     }
 
     private static String procFd(int fd) throws FileNotFoundException {
