@@ -208,6 +208,22 @@ final class DaemonProcess implements AutoCloseable {
         }
     }
 
+    /** How many threads the daemon has now. */
+    long threads() throws IOException {
+        return countEntries("task");
+    }
+
+    /** How many file descriptors the daemon has open now. */
+    long openFds() throws IOException {
+        return countEntries("fd");
+    }
+
+    private long countEntries(String procDir) throws IOException {
+        try (var entries = Files.list(Path.of("/proc/" + pid + "/" + procDir))) {
+            return entries.count();
+        }
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }

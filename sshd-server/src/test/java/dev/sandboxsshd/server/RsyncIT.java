@@ -27,8 +27,8 @@ class RsyncIT {
     @BeforeAll
     static void start() throws Exception {
         fx = SshFixture.start(dir);
-        big = TransferFixture.randomFile(dir, "big.bin", TransferFixture.SIZE);
-        bigSha = TransferFixture.sha256(big);
+        big = TransferFixture.big().file();
+        bigSha = TransferFixture.big().sha256();
         remote = TransferFixture.remoteScratch(fx.ssh, "rsync");
     }
 

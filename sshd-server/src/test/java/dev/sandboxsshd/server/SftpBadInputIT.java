@@ -211,9 +211,9 @@ class SftpBadInputIT {
 
     @Test
     void droppedUploadKeepsThePartialFileAndLeaksNothing() throws Exception {
-        long threadsBefore = count("/proc/" + fx.daemon.pid + "/task");
-        long fdsBefore = count("/proc/" + fx.daemon.pid + "/fd");
-        Path big = TransferFixture.randomFile(dir, "drop.bin", 256 * 1024 * 1024);
+        long threadsBefore = fx.daemon.threads();
+        long fdsBefore = fx.daemon.openFds();
+        Path big = TransferFixture.big().file();
         String remote = "dropped-" + ProcessHandle.current().pid() + ".bin";
         List<String> args = fx.ssh.baseArgs("sftp");
         args.addAll(List.of("-o", "LogLevel=ERROR", "-b", "-", fx.user + "@127.0.0.1"));
@@ -232,16 +232,11 @@ class SftpBadInputIT {
             long size = Files.size(target);
             assertTrue(size > 0 && size < 256L * 1024 * 1024, "partial file kept: " + size);
             Await.until("threads and fds back to where they were", Duration.ofSeconds(20),
-                    () -> count("/proc/" + fx.daemon.pid + "/task") <= threadsBefore
-                            && count("/proc/" + fx.daemon.pid + "/fd") <= fdsBefore);
+                    () -> fx.daemon.threads() <= threadsBefore
+                            && fx.daemon.openFds() <= fdsBefore);
         } finally {
             Files.deleteIfExists(target);
         }
     }
 
-    private static long count(String dir) throws IOException {
-        try (var s = Files.list(Path.of(dir))) {
-            return s.count();
-        }
-    }
 }

@@ -30,8 +30,8 @@ class SftpIT {
     @BeforeAll
     static void start() throws Exception {
         fx = SshFixture.start(dir);
-        big = TransferFixture.randomFile(dir, "big.bin", TransferFixture.SIZE);
-        bigSha = TransferFixture.sha256(big);
+        big = TransferFixture.big().file();
+        bigSha = TransferFixture.big().sha256();
         remote = TransferFixture.remoteScratch(fx.ssh, "sftp");
     }
 

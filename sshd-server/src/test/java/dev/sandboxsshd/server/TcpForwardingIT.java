@@ -199,7 +199,7 @@ class TcpForwardingIT {
     @Test
     void remoteForwardKeepsHalfCloseAndFiftyConnections() throws Exception {
         int remote = freePort();
-        long threadsBefore = daemonThreads();
+        long threadsBefore = fx.daemon.threads();
         Process client = forward(List.of("-R", remote + ":127.0.0.1:" + echo.getLocalPort()));
         try {
             awaitListening(remote);
@@ -211,7 +211,7 @@ class TcpForwardingIT {
             DaemonProcess.killTree(client.toHandle());
         }
         Await.until("the forward's threads to end with the session", Duration.ofSeconds(20),
-                () -> daemonThreads() <= threadsBefore);
+                () -> fx.daemon.threads() <= threadsBefore);
     }
 
     /** {@code -R *:port}: the client sends an empty host and checks it is echoed; without --gateway-ports, loopback. */
@@ -377,11 +377,6 @@ class TcpForwardingIT {
         }
     }
 
-    private static long daemonThreads() throws IOException {
-        try (java.util.stream.Stream<Path> tasks = java.nio.file.Files.list(Path.of("/proc/" + fx.daemon.pid + "/task"))) {
-            return tasks.count();
-        }
-    }
 
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

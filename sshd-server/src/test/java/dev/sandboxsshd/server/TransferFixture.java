@@ -15,7 +15,24 @@ import java.util.Random;
 final class TransferFixture {
     static final int SIZE = 256 * 1024 * 1024;
 
+    private static Big shared;
+
+    /** The large file and its SHA-256, made once per test JVM (every transfer test reads the same bytes). */
+    record Big(Path file, String sha256) {
+    }
+
     private TransferFixture() {
+    }
+
+    static synchronized Big big() throws Exception {
+        if (shared == null) {
+            Path dir = Files.createTempDirectory("transfer-fixture");
+            Path file = randomFile(dir, "big.bin", SIZE);
+            file.toFile().deleteOnExit();
+            dir.toFile().deleteOnExit();
+            shared = new Big(file, sha256(file));
+        }
+        return shared;
     }
 
     static Path randomFile(Path dir, String name, int size) throws IOException {

@@ -82,7 +82,7 @@ class UnixSocketForwardingIT {
         Path remote = echoServer(sandboxDir.resolve("echo-L.sock"), new AtomicInteger());
         Files.setPosixFilePermissions(remote, PosixFilePermissions.fromString("rw-rw-rw-"));
         Path local = clientDir.resolve("l.sock");
-        long threadsBefore = daemonThreads();
+        long threadsBefore = fx.daemon.threads();
         Process client = forward("-L", local + ":" + remote);
         try {
             awaitConnectable(local);
@@ -94,7 +94,7 @@ class UnixSocketForwardingIT {
             DaemonProcess.killTree(client.toHandle());
         }
         Await.until("the bridge threads to end with the session", Duration.ofSeconds(20),
-                () -> daemonThreads() <= threadsBefore);
+                () -> fx.daemon.threads() <= threadsBefore);
     }
 
     @Test
@@ -134,7 +134,7 @@ class UnixSocketForwardingIT {
     void remoteForwardIsTheUsersSocketCarriesDataAndIsRemovedWithTheSession() throws Exception {
         Path local = echoServer(clientDir.resolve("echo-R.sock"), new AtomicInteger());
         Path remote = sandboxDir.resolve("r.sock");
-        long threadsBefore = daemonThreads();
+        long threadsBefore = fx.daemon.threads();
         Process client = forward("-R", remote + ":" + local);
         try {
             awaitConnectable(remote);
@@ -149,7 +149,7 @@ class UnixSocketForwardingIT {
         }
         Await.until("the socket file to go with the session", Duration.ofSeconds(20), () -> !Files.exists(remote, LinkOption.NOFOLLOW_LINKS));
         Await.until("the bridge threads to end with the session", Duration.ofSeconds(20),
-                () -> daemonThreads() <= threadsBefore);
+                () -> fx.daemon.threads() <= threadsBefore);
     }
 
     @Test
@@ -329,11 +329,6 @@ class UnixSocketForwardingIT {
         return all.toByteArray();
     }
 
-    private static long daemonThreads() throws IOException {
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + fx.daemon.pid + "/task"))) {
-            return tasks.count();
-        }
-    }
 
     private static byte[] sha256(byte[] data) throws Exception {
         return MessageDigest.getInstance("SHA-256").digest(data);
