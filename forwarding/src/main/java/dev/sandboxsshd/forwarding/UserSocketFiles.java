@@ -4,13 +4,16 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -26,6 +29,9 @@ import dev.sandboxsshd.shell.PosixUser;
  */
 final class UserSocketFiles {
     private static final long FILESYSTEM_TIMEOUT_SECONDS = 10;
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** sun_path less its terminating NUL. */
+    private static final int MAX_SOCKET_PATH_BYTES = 107;
 
     /** A bound socket and the inode it made, so that removal never takes a file that replaced it. */
     record Bound(ServerSocketChannel socket, Path path, Object inode) {
@@ -54,22 +60,46 @@ final class UserSocketFiles {
     }
 
     private static Bound bindHere(Path path, boolean unlinkExisting) throws IOException {
-        if (unlinkExisting) {
-            Files.deleteIfExists(path);
-        } else if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+        if (!unlinkExisting && Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             throw new FileAlreadyExistsException(path.toString(), null, "path exists and --stream-local-bind-unlink is off");
         }
+        Path staging = stagingPathFor(path);
         ServerSocketChannel socket = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
-            socket.bind(UnixDomainSocketAddress.of(path));
-            // Created as 0777 & ~umask (022): nobody else can write, so nobody else can connect, before this.
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+            // bind() makes the file 0777 & ~umask; OpenSSH narrows the umask around it, which a multi-threaded JVM
+            // cannot do. So the socket is made and narrowed under a hidden name and only then given its path:
+            // nobody ever sees it at that path with any other mode.
+            socket.bind(UnixDomainSocketAddress.of(staging));
+            Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rw-------"));
+            if (unlinkExisting) {
+                Files.move(staging, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } else {
+                // link() never replaces: a file that appeared since the check above is kept and this bind fails
+                try {
+                    Files.createLink(path, staging);
+                } catch (FileAlreadyExistsException raced) {
+                    throw new FileAlreadyExistsException(path.toString(), null, "path exists and --stream-local-bind-unlink is off");
+                }
+                Files.delete(staging);
+            }
             Object inode = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
             return new Bound(socket, path, inode);
         } catch (IOException | RuntimeException e) {
             socket.close();
+            Files.deleteIfExists(staging);
             throw e;
         }
+    }
+
+    /**
+     * A fresh hidden name next to the target, so that link and rename stay within one filesystem; short enough to
+     * fit a socket address (108 bytes) wherever the target itself would.
+     */
+    private static Path stagingPathFor(Path path) {
+        Path dir = path.getParent();
+        int room = MAX_SOCKET_PATH_BYTES - (dir == null ? 0 : dir.toString().getBytes(StandardCharsets.UTF_8).length + 1) - 1;
+        String random = Long.toHexString(RANDOM.nextLong() | Long.MIN_VALUE);
+        return path.resolveSibling("." + random.substring(0, Math.max(4, Math.min(random.length(), room))));
     }
 
     private static <T> T asUser(PosixUser user, String purpose, Callable<T> work) throws IOException {

@@ -95,6 +95,7 @@ class UnixSocketForwardingIT {
         }
         Await.until("the bridge threads to end with the session", Duration.ofSeconds(20),
                 () -> fx.daemon.threads() <= threadsBefore);
+        assertNoHiddenFilesIn(sandboxDir);
     }
 
     @Test
@@ -160,6 +161,7 @@ class UnixSocketForwardingIT {
         assertRemoteRefused(existing + ":" + local);
         fx.daemon.awaitLogLine("refused remote stream forward", "listen " + existing, "--stream-local-bind-unlink");
         assertEquals("keep me", Files.readString(existing));
+        assertNoHiddenFilesIn(sandboxDir);
     }
 
     @Test
@@ -192,6 +194,7 @@ class UnixSocketForwardingIT {
             try {
                 awaitConnectable(stale);
                 assertEquals("fresh", new String(roundTrip(stale, "fresh".getBytes()), StandardCharsets.UTF_8));
+                assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(stale, LinkOption.NOFOLLOW_LINKS)));
             } finally {
                 DaemonProcess.killTree(client.toHandle());
             }
@@ -220,6 +223,13 @@ class UnixSocketForwardingIT {
             assertEquals(255, r.exit(), r.stderr());
             closed.daemon.awaitLogLine("refused remote stream forward", "listen " + target, "reason=forwarding is disabled");
             assertFalse(Files.exists(target, LinkOption.NOFOLLOW_LINKS));
+        }
+    }
+
+    /** The socket is made under a hidden name and then moved into place: nothing of that may stay behind. */
+    private static void assertNoHiddenFilesIn(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith(".")).toList());
         }
     }
 
