@@ -175,7 +175,7 @@ row() { # name setting openssh ours
 }
 
 echo "# sandbox-sshd vs OpenSSH sshd — $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(java -version 2>&1 | head -1); $(ssh -V 2>&1); file ${SIZE_MB} MiB; $RUNS runs each, alternating; MB/s = 10^6 B/s"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; ours on $("${SANDBOX_SSHD_JAVA:-java}" -version 2>&1 | head -1); $(ssh -V 2>&1); file ${SIZE_MB} MiB; $RUNS runs each, alternating; MB/s = 10^6 B/s"
 echo
 echo "| measurement            | setting      |    OpenSSH |       ours | ratio |"
 echo "|------------------------|--------------|------------|------------|-------|"

@@ -67,6 +67,18 @@ final class UserSftpSubsystem extends SftpSubsystem {
         return consumed;
     }
 
+    /**
+     * Reuses the request's buffer for its reply without zeroing it first: MINA's wipe cleared every write's data
+     * (up to 256 KiB) on the way to its status reply, 7% of the daemon's samples in an sftp put profile; the bytes
+     * are the client's own and the buffer is dropped after the reply.
+     */
+    @Override
+    protected Buffer prepareReply(Buffer buffer) {
+        buffer.clear(false);
+        buffer.putUInt(0L); // the packet length, filled in by send
+        return buffer;
+    }
+
     /** A request whose fields do not parse gets SSH_FX_BAD_MESSAGE; the session goes on (framing is intact). */
     @Override
     protected void doProcess(Buffer buffer, int length, int type, int id) throws IOException {

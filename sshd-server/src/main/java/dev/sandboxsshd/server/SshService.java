@@ -32,6 +32,7 @@ import dev.sandboxsshd.forwarding.PolicyForwardingFilter;
 import dev.sandboxsshd.keys.Fingerprints;
 import dev.sandboxsshd.keys.TrustedKey;
 import dev.sandboxsshd.keys.TrustedKeyAuthenticator;
+import dev.sandboxsshd.server.session.PromptNewKeysAck;
 import dev.sandboxsshd.server.session.SessionChannelFactory;
 import dev.sandboxsshd.server.session.UserSessionFactory;
 import dev.sandboxsshd.sftp.ScpCommands;
@@ -186,6 +187,10 @@ public final class SshService implements AutoCloseable {
         // OpenSSH keeps idle sessions open forever; so do we (clients use keep-alives if they want otherwise).
         CoreModuleProperties.IDLE_TIMEOUT.set(sshd, Duration.ZERO);
         CoreModuleProperties.AUTH_TIMEOUT.set(sshd, Duration.ofSeconds(120));
+        // Without it a channel's last small packets (EOF, exit-status, close) wait behind Nagle for the client's
+        // delayed ACK: 40 ms added to every `ssh host cmd`, and to keystrokes whose echo follows another packet.
+        CoreModuleProperties.TCP_NODELAY.set(sshd, true);
+        sshd.addSessionListener(new PromptNewKeysAck());
         // A client that stops reading (a paused pipe, a stopped download) stalls its channel for as long as it likes;
         // MINA's default would fail the channel's writer after 30 s.
         CoreModuleProperties.WAIT_FOR_SPACE_TIMEOUT.set(sshd, Duration.ofDays(3650));
