@@ -213,6 +213,21 @@ final class DaemonProcess implements AutoCloseable {
         return countEntries("task");
     }
 
+    /** The daemon's thread names as the kernel has them (cut to 15 bytes). */
+    List<String> threadNames() throws IOException {
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            List<String> names = new ArrayList<>();
+            for (Path task : tasks.toList()) {
+                try {
+                    names.add(Files.readString(task.resolve("comm")).strip());
+                } catch (IOException ended) {
+                    // the thread ended while we listed
+                }
+            }
+            return names;
+        }
+    }
+
     /** How many file descriptors the daemon has open now. */
     long openFds() throws IOException {
         return countEntries("fd");
