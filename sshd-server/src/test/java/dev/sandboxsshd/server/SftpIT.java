@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Vector;
+import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,6 +51,34 @@ class SftpIT {
         assertEquals(bigSha, TransferFixture.remoteSha256(fx.ssh, remote + "/big.bin"));
         assertEquals(bigSha, TransferFixture.sha256(back));
         assertEquals(fx.user + ":" + primaryGroup(), TransferFixture.remoteOwner(fx.ssh, remote + "/big.bin"));
+    }
+
+    /** OpenSSH waits for a stopped client as long as it takes; MINA's reply queue gave up after 30 s. */
+    @Test
+    void downloadWhoseClientIsStoppedFortySecondsCompletes() throws Exception {
+        assertEquals(0, fx.ssh.sftp("put " + big + " " + remote + "/stopped.bin\n").exit());
+        Path back = dir.resolve("stopped.back");
+        List<String> args = fx.ssh.baseArgs("sftp");
+        args.addAll(List.of("-o", "LogLevel=ERROR", "-b", "-", fx.user + "@127.0.0.1"));
+        Process client = new ProcessBuilder(args).redirectErrorStream(true).start();
+        try {
+            client.getOutputStream().write(("get " + remote + "/stopped.bin " + back + "\n").getBytes());
+            client.getOutputStream().close();
+            Await.until("the download to be under way", Duration.ofSeconds(60),
+                    () -> Files.exists(back) && Files.size(back) > 16 << 20);
+            signal("STOP", client.pid());
+            Thread.sleep(40_000); // the scenario itself: a client stopped (Ctrl-Z, a laptop lid) for longer than 30 s
+            signal("CONT", client.pid());
+            assertTrue(client.waitFor(120, TimeUnit.SECONDS), "the resumed download to finish");
+            assertEquals(0, client.exitValue(), new String(client.getInputStream().readAllBytes()));
+            assertEquals(bigSha, TransferFixture.sha256(back));
+        } finally {
+            DaemonProcess.killTree(client.toHandle());
+        }
+    }
+
+    private static void signal(String name, long pid) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(pid)).start().waitFor());
     }
 
     @Test
