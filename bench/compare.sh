@@ -19,9 +19,13 @@ PTY_MB=${PTY_MB:-256}
 B=$(mktemp -d /tmp/sandbox-sshd-bench.XXXXXX)
 chmod 755 "$B"
 PIDS=()
+AK=/home/tl-user/.ssh/authorized_keys
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  # Dropbear reads the user's own authorized_keys: put back what was there
+  if [ -f "$B/ak.saved" ]; then cp -p "$B/ak.saved" "$AK"; elif [ -f "$B/ak.added" ]; then rm -f "$AK"; fi
+  if [ -f "$B/sshdir.added" ]; then rmdir /home/tl-user/.ssh 2>/dev/null || true; fi
   rm -rf "$B" /home/tl-user/bench-xfer
 }
 trap cleanup EXIT
@@ -32,6 +36,7 @@ missing=()
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 command -v rsync >/dev/null || missing+=(rsync)
 command -v curl >/dev/null || missing+=(curl)
+[ -x /usr/sbin/dropbear ] || missing+=(dropbear-bin)
 if [ ${#missing[@]} -gt 0 ]; then
   # never start the machine's own sshd service while installing it
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
@@ -97,6 +102,23 @@ SSH_OPTS=(-F /dev/null -i "$B/client" -o IdentitiesOnly=yes -o IdentityAgent=non
 for i in $(seq 1 100); do ssh "${SSH_OPTS[@]}" -p "$PORT_S" tl-user@127.0.0.1 true 2>/dev/null && break; sleep 0.01; done
 T3=$(ms)
 until ssh "${SSH_OPTS[@]}" -p "$PORT_O" tl-user@127.0.0.1 true 2>/dev/null; do sleep 0.05; done
+
+# Idle RSS with SSH enabled, before any transfer, each server having served a login; Dropbear's for reference
+# (its listener, after one login, with the same key in tl-user's authorized_keys for the moment).
+rss_mb() { awk -v k="$(ps -o rss= -p "$1")" 'BEGIN{printf "%.1f", k/1024}'; }
+IDLE_O=$(rss_mb "$(cat "$B/sshd.pid")"); IDLE_S=$(rss_mb "$OURS")
+[ -d /home/tl-user/.ssh ] || touch "$B/sshdir.added"
+install -d -o tl-user -g tl-user -m 700 /home/tl-user/.ssh
+if [ -f "$AK" ]; then cp -p "$AK" "$B/ak.saved"; else touch "$B/ak.added"; fi
+cat "$B/client.pub" >> "$AK"; chown tl-user: "$AK"; chmod 600 "$AK"
+dropbearkey -t ed25519 -f "$B/dropbear_host" > /dev/null 2>&1
+PORT_D=$(free_port)
+/usr/sbin/dropbear -F -E -s -p "127.0.0.1:$PORT_D" -r "$B/dropbear_host" -P "$B/dropbear.pid" 2> "$B/dropbear.log" & DROP=$!; PIDS+=($DROP)
+until ssh "${SSH_OPTS[@]}" -p "$PORT_D" tl-user@127.0.0.1 true 2>/dev/null; do sleep 0.05; done
+IDLE_D=$(rss_mb "$DROP")
+kill "$DROP"; wait "$DROP" 2>/dev/null || true
+if [ -f "$B/ak.saved" ]; then cp -p "$B/ak.saved" "$AK"; rm "$B/ak.saved"; else rm -f "$AK" "$B/ak.added"; fi
+if [ -f "$B/sshdir.added" ]; then rmdir /home/tl-user/.ssh; rm "$B/sshdir.added"; fi
 
 for port in "$PORT_O" "$PORT_S"; do
   ssh "${SSH_OPTS[@]}" -p "$port" tl-user@127.0.0.1 'rm -rf bench-xfer; mkdir -p bench-xfer'
@@ -249,9 +271,10 @@ row "200 sessions up" "count" "$up_o" "$up_s"
 row "200 sessions: s to all up" "default" "$(awk -v m="$ms_o" 'BEGIN{printf "%.1f", m/1000}')" "$(awk -v m="$ms_s" 'BEGIN{printf "%.1f", m/1000}')"
 row "RSS growth KB/session" "200 sleeping" "$kb_o" "$kb_s"
 
-rss_o=$(ps -o rss= -p "$(cat "$B/sshd.pid")"); rss_s=$(ps -o rss= -p "$OURS")
-row "idle RSS MB" "after runs" "$(awk -v k="$rss_o" 'BEGIN{printf "%.1f", k/1024}')" "$(awk -v k="$rss_s" 'BEGIN{printf "%.1f", k/1024}')"
+row "idle RSS MB" "fresh enabled" "$IDLE_O" "$IDLE_S"
+row "idle RSS MB" "after runs" "$(rss_mb "$(cat "$B/sshd.pid")")" "$(rss_mb "$OURS")"
 echo
+echo "Dropbear $(/usr/sbin/dropbear -V 2>&1 | awk '{print $NF}' | head -1) idle RSS (fresh, after one login): $IDLE_D MB"
 echo "ours: start -> API answering $((T1 - T0)) ms; enable call -> first login $((T3 - T2)) ms (cold JVM), $(cat "$B/warm_enable") ms (warm, median of 3)"
 echo
 # The PTY API has no OpenSSH counterpart; its goal is a keystroke round trip p99 <= 5 ms.
