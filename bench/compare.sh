@@ -20,12 +20,16 @@ B=$(mktemp -d /tmp/sandbox-sshd-bench.XXXXXX)
 chmod 755 "$B"
 PIDS=()
 AK=/home/tl-user/.ssh/authorized_keys
+# Dropbear reads the user's own authorized_keys: put back what was there (idempotent).
+restore_authorized_keys() {
+  if [ -f "$B/ak.saved" ]; then cp -p "$B/ak.saved" "$AK"; rm "$B/ak.saved"
+  elif [ -f "$B/ak.added" ]; then rm -f "$AK" "$B/ak.added"; fi
+  if [ -f "$B/sshdir.added" ]; then rmdir /home/tl-user/.ssh 2>/dev/null || true; rm "$B/sshdir.added"; fi
+}
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  # Dropbear reads the user's own authorized_keys: put back what was there
-  if [ -f "$B/ak.saved" ]; then cp -p "$B/ak.saved" "$AK"; elif [ -f "$B/ak.added" ]; then rm -f "$AK"; fi
-  if [ -f "$B/sshdir.added" ]; then rmdir /home/tl-user/.ssh 2>/dev/null || true; fi
+  restore_authorized_keys
   rm -rf "$B" /home/tl-user/bench-xfer
 }
 trap cleanup EXIT
@@ -117,8 +121,7 @@ PORT_D=$(free_port)
 until ssh "${SSH_OPTS[@]}" -p "$PORT_D" tl-user@127.0.0.1 true 2>/dev/null; do sleep 0.05; done
 IDLE_D=$(rss_mb "$DROP")
 kill "$DROP"; wait "$DROP" 2>/dev/null || true
-if [ -f "$B/ak.saved" ]; then cp -p "$B/ak.saved" "$AK"; rm "$B/ak.saved"; else rm -f "$AK" "$B/ak.added"; fi
-if [ -f "$B/sshdir.added" ]; then rmdir /home/tl-user/.ssh; rm "$B/sshdir.added"; fi
+restore_authorized_keys
 
 for port in "$PORT_O" "$PORT_S"; do
   ssh "${SSH_OPTS[@]}" -p "$port" tl-user@127.0.0.1 'rm -rf bench-xfer; mkdir -p bench-xfer'

@@ -60,9 +60,6 @@ final class UserSocketFiles {
     }
 
     private static Bound bindHere(Path path, boolean unlinkExisting) throws IOException {
-        if (!unlinkExisting && Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            throw new FileAlreadyExistsException(path.toString(), null, "path exists and --stream-local-bind-unlink is off");
-        }
         Path staging = stagingPathFor(path);
         ServerSocketChannel socket = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
@@ -74,7 +71,7 @@ final class UserSocketFiles {
             if (unlinkExisting) {
                 Files.move(staging, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } else {
-                // link() never replaces: a file that appeared since the check above is kept and this bind fails
+                // link() never replaces: whatever is at the path is kept and the forward refused
                 try {
                     Files.createLink(path, staging);
                 } catch (FileAlreadyExistsException raced) {

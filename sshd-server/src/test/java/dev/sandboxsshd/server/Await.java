@@ -5,11 +5,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /** Waits on a condition with a deadline (never a fixed sleep). */
-final class Await {
+public final class Await {
     private Await() {
     }
 
-    static void until(String what, Duration timeout, Callable<Boolean> condition) throws Exception {
+    public static void until(String what, Duration timeout, Callable<Boolean> condition) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.call()) {
             if (System.nanoTime() > deadline) {

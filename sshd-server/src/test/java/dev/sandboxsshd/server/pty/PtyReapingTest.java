@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import dev.sandboxsshd.server.Await;
 import dev.sandboxsshd.shell.PtySize;
 import dev.sandboxsshd.shell.SetprivLauncher;
 import dev.sandboxsshd.shell.UserDatabase;
@@ -44,11 +45,8 @@ class PtyReapingTest {
         advance(Duration.ofSeconds(1));
         sessions.reap();
         assertTrue(sessions.list().isEmpty());
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-            assertTrue(System.nanoTime() < deadline, "process " + pid + " still alive");
-            Thread.onSpinWait();
-        }
+        Await.until("process " + pid + " to end", Duration.ofSeconds(20),
+                () -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
     }
 
     @Test
@@ -73,11 +71,8 @@ class PtyReapingTest {
     void anExitedSessionIsForgottenAfterTheGracePeriod() throws Exception {
         PtySessions.Created created = sessions.create(new PtyCreateRequest("/bin/sh", List.of("-c", "exit 5"), Map.of(), null,
                 new PtySize(80, 24)));
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (Boolean.TRUE.equals(sessions.get(created.sessionId()).get("running"))) {
-            assertTrue(System.nanoTime() < deadline, "still running");
-            Thread.onSpinWait();
-        }
+        Await.until("the shell to exit", Duration.ofSeconds(20),
+                () -> !Boolean.TRUE.equals(sessions.get(created.sessionId()).get("running")));
         assertEquals(5, sessions.get(created.sessionId()).get("exit_code"));
         advance(Duration.ofSeconds(59));
         sessions.reap();
