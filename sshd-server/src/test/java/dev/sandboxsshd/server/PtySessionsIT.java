@@ -284,15 +284,20 @@ class PtySessionsIT {
         Files.write(file, data);
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
         // Raw mode: the terminal passes bytes through untouched (no \n -> \r\n, no echo). The cat waits for a
-        // keystroke, so nothing is printed before the client is READY (the ring would keep only the last 2 MiB).
-        Session s = create("/bin/sh", "-c", "stty raw -echo; head -c 1 >/dev/null; cat " + file);
+        // keystroke, so nothing is printed before the client is READY (the ring would keep only the last 2 MiB);
+        // the keystroke waits for "R", printed once echo is off (typed earlier, the terminal echoed it).
+        Session s = create("/bin/sh", "-c", "stty raw -echo; printf R; head -c 1 >/dev/null; cat " + file);
         try (PtyClient client = PtyClient.attach(daemon.api, s.id(), s.token())) {
-            client.ready().type("g");
+            client.ready().awaitText("R");
+            client.type("g");
             PtyClient.Closed closed = client.awaitClose();
             assertEquals("exit:0", closed.reason());
             byte[] got = client.bytes();
-            assertEquals(data.length, got.length);
-            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(data), MessageDigest.getInstance("SHA-256").digest(got));
+            assertEquals(1 + data.length, got.length);
+            assertEquals('R', got[0]);
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(got, 1, data.length);
+            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(data), sha.digest());
         } finally {
             Files.delete(file);
         }
