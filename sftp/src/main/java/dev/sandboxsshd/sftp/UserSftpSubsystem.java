@@ -6,12 +6,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.io.IoOutputStream;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.BufferException;
 import org.apache.sshd.common.util.buffer.BufferUtils;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.session.ServerSession;
+import org.apache.sshd.sftp.SftpModuleProperties;
+import org.apache.sshd.sftp.client.extensions.openssh.OpenSSHLimitsExtensionInfo;
 import org.apache.sshd.sftp.common.SftpConstants;
 import org.apache.sshd.sftp.common.extensions.openssh.AbstractOpenSSHExtensionParser.OpenSSHExtension;
 import org.apache.sshd.sftp.server.FileHandle;
@@ -44,7 +48,16 @@ final class UserSftpSubsystem extends SftpSubsystem {
     /** OpenSSH's sftp-server refuses longer messages (SFTP_MAX_MSG_LENGTH, 256 KiB); we allow a write's headers more. */
     static final long MAX_MESSAGE = (256 + 8) * 1024;
 
+    /** SSH_MSG_CHANNEL_DATA's recipient channel and data length, before the SFTP message. */
+    private static final int CHANNEL_DATA_HEADER = 2 * Integer.BYTES;
+    /** SSH_FXP_DATA's length, type, id and data length, before the data. */
+    private static final int SFTP_DATA_HEADER = 13;
+    private static final int MIN_READ_LENGTH = 4096;
+    private static final int SMALL_REPLY = 256;
+
     private final Path home;
+    /** Sized by doProcess for the request being answered (the SFTP thread is the only one here). */
+    private int replyRoom = SMALL_REPLY;
 
     UserSftpSubsystem(ChannelSession channel, SftpSubsystemConfigurator configurator, Path home) {
         super(channel, configurator);
@@ -67,21 +80,68 @@ final class UserSftpSubsystem extends SftpSubsystem {
         return consumed;
     }
 
+    /** Replies go out through {@link ChannelDataWriter}, not MINA's one-packet-at-a-time asynchronous stream. */
+    @Override
+    public void setIoOutputStream(IoOutputStream channelStream) {
+        out = new ChannelDataWriter(getServerChannelSession());
+    }
+
     /**
-     * Reuses the request's buffer for its reply without zeroing it first: MINA's wipe cleared every write's data
-     * (up to 256 KiB) on the way to its status reply, 7% of the daemon's samples in an sftp put profile; the bytes
-     * are the client's own and the buffer is dropped after the reply.
+     * Builds every reply inside an SSH channel-data packet (header room before it, padding and MAC room after), so
+     * {@link ChannelDataWriter} sends it as its own first packet, without copying it into a packet buffer.
+     * The request's buffer is left alone (and not wiped: MINA's wipe of every write's data was 7% of a put profile).
      */
     @Override
-    protected Buffer prepareReply(Buffer buffer) {
-        buffer.clear(false);
-        buffer.putUInt(0L); // the packet length, filled in by send
-        return buffer;
+    protected Buffer prepareReply(Buffer request) {
+        Buffer reply = getServerSession().createBuffer(SshConstants.SSH_MSG_CHANNEL_DATA,
+                CHANNEL_DATA_HEADER + Integer.BYTES + replyRoom);
+        reply.putUInt(0L); // recipient channel and data length: the channel fills them in
+        reply.putUInt(0L);
+        reply.rpos(reply.wpos());
+        reply.putUInt(0L); // the SFTP message length, filled in by send
+        return reply;
+    }
+
+    @Override
+    protected void send(Buffer reply) throws IOException {
+        BufferUtils.updateLengthPlaceholder(reply, reply.rpos());
+        out.writeBuffer(reply);
+    }
+
+    /**
+     * Advertises the client's packet size as the read length (OpenSSH: 32 KiB) instead of MINA's 63 KiB: each reply
+     * then goes out as one packet without a copy plus its 13 header bytes, where a 63 KiB reply had half its data
+     * copied twice. Page-aligned reads measured faster than reads sized to fill a packet exactly (32755 bytes).
+     * OpenSSH's sftp and scp read in the size the server names.
+     */
+    @Override
+    protected OpenSSHLimitsExtensionInfo getOpenSSHLimitsExtensionInfo(int id, ChannelSession channel) throws IOException {
+        OpenSSHLimitsExtensionInfo limits = super.getOpenSSHLimitsExtensionInfo(id, channel);
+        long packet = channel.getRemoteWindow().getPacketSize();
+        limits.maxReadLength = Math.min(limits.maxReadLength, Math.max(MIN_READ_LENGTH, packet));
+        return limits;
+    }
+
+    /** The room a READ's reply needs (its data, capped as MINA caps it); other replies start small and grow. */
+    private int replyRoomFor(Buffer request, int type) {
+        if (type != SftpConstants.SSH_FXP_READ || request.available() < Integer.BYTES) {
+            return SMALL_REPLY;
+        }
+        // handle (string), offset (uint64), length (uint32); a malformed request is MINA's parser's to refuse
+        long lengthAt = request.rpos() + Integer.BYTES + BufferUtils.getUInt(request.array(), request.rpos(), Integer.BYTES)
+                + Long.BYTES;
+        if (lengthAt + Integer.BYTES > request.wpos()) {
+            return SMALL_REPLY;
+        }
+        long requested = BufferUtils.getUInt(request.array(), (int) lengthAt, Integer.BYTES);
+        int max = SftpModuleProperties.MAX_READDATA_PACKET_LENGTH.getRequired(getServerSession());
+        return (int) Math.min(requested, max) + SFTP_DATA_HEADER + Long.SIZE;
     }
 
     /** A request whose fields do not parse gets SSH_FX_BAD_MESSAGE; the session goes on (framing is intact). */
     @Override
     protected void doProcess(Buffer buffer, int length, int type, int id) throws IOException {
+        replyRoom = replyRoomFor(buffer, type);
         try {
             super.doProcess(buffer, length, type, id);
         } catch (BufferException | IndexOutOfBoundsException | IllegalArgumentException | IllegalStateException e) {
