@@ -97,9 +97,13 @@ until grep -q "api listening" "$B/ours.out" 2>/dev/null; do sleep 0.01; done
 T1=$(ms)
 API=$(grep -o 'api listening on [^ ]*' "$B/ours.out" | awk '{print $4}')
 TOKEN=$(cat "$B/state/api-token")
+# The call the platform's proxy makes: this key, for tl-user.
+enable_ours() {
+  curl -sf -H "Authorization: Bearer $TOKEN" -d "{\"proxy_pubkey\": \"$(cat "$B/client.pub")\", \"backend_user\": \"tl-user\"}" \
+    "http://$API/api/v1/ssh/enable" > /dev/null
+}
 T2=$(ms)
-curl -sf -H "Authorization: Bearer $TOKEN" -d "{\"proxy_pubkey\": \"$(cat "$B/client.pub")\", \"backend_user\": \"tl-user\"}" \
-  "http://$API/api/v1/ssh/enable" > /dev/null
+enable_ours
 
 SSH_OPTS=(-F /dev/null -i "$B/client" -o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes
           -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR)
@@ -236,22 +240,16 @@ latency() { # port -> median ms of `ssh host true`
 for i in 1 2 3 4 5; do ssh "${SSH_OPTS[@]}" -p "$PORT_S" tl-user@127.0.0.1 true; done
 row "ssh true ms" "default" "$(latency "$PORT_O")" "$(latency "$PORT_S")"
 # Enable again on the warm daemon (same key and user) and log in: the path a proxy takes when it re-enables.
-for i in 1 2 3; do
-  t0=$(ms)
-  curl -sf -H "Authorization: Bearer $TOKEN" -d "{\"proxy_pubkey\": \"$(cat "$B/client.pub")\", \"backend_user\": \"tl-user\"}" \
-    "http://$API/api/v1/ssh/enable" > /dev/null
-  ssh "${SSH_OPTS[@]}" -p "$PORT_S" tl-user@127.0.0.1 true
-  echo $(( $(ms) - t0 ))
-done | median > "$B/warm_enable"
+# Median ms of 3; extra args go to ssh.
+warm_enable() {
+  for i in 1 2 3; do
+    t0=$(ms); enable_ours; ssh "${SSH_OPTS[@]}" "$@" -p "$PORT_S" tl-user@127.0.0.1 true; echo $(( $(ms) - t0 ))
+  done | median
+}
+warm_enable > "$B/warm_enable"
 # The same with curve25519: the stock client spends ~160 ms generating its sntrup761 key before the server can
 # answer (OpenSSH's sshd pays it too); this row is the part a server can influence.
-for i in 1 2 3; do
-  t0=$(ms)
-  curl -sf -H "Authorization: Bearer $TOKEN" -d "{\"proxy_pubkey\": \"$(cat "$B/client.pub")\", \"backend_user\": \"tl-user\"}" \
-    "http://$API/api/v1/ssh/enable" > /dev/null
-  ssh "${SSH_OPTS[@]}" -o KexAlgorithms=curve25519-sha256 -p "$PORT_S" tl-user@127.0.0.1 true
-  echo $(( $(ms) - t0 ))
-done | median > "$B/warm_enable_x25519"
+warm_enable -o KexAlgorithms=curve25519-sha256 > "$B/warm_enable_x25519"
 
 # RSS (KB) of a process and all its descendants whose command starts with the given name.
 tree_rss() { ps -e -o pid=,ppid=,rss=,comm= | awk -v root="$1" -v name="$2" '
@@ -273,6 +271,8 @@ sessions200() { # port root-pid name
   done
   t1=$(ms)
   up=$(cat "$B"/s200.* | grep -c '^up$')
+  # a session that never came up: say what its client printed
+  [ "$up" -lt 200 ] && grep -L '^up$' "$B"/s200.* | head -2 | xargs -r tail -n 3 >&2
   after=$(tree_rss "$2" "$3")
   [ "$3" = java ] && after=$(ps -o rss= -p "$2")
   kill "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null || true

@@ -1,6 +1,5 @@
 package dev.sandboxsshd.sftp;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
@@ -12,6 +11,7 @@ import org.apache.sshd.common.channel.RemoteWindow;
 import org.apache.sshd.common.channel.throttle.ChannelStreamWriter;
 import org.apache.sshd.common.io.IoOutputStream;
 import org.apache.sshd.common.io.IoWriteFuture;
+import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.helpers.PacketBuffer;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
@@ -29,7 +29,7 @@ import org.apache.sshd.core.CoreModuleProperties;
  */
 final class ChannelDataWriter extends AbstractCloseable implements IoOutputStream {
     /** Where the channel data starts in a packet: header, message type, recipient channel, data length. */
-    static final int DATA_START = SshConstants.SSH_PACKET_HEADER_LEN + 1 + 2 * Integer.BYTES;
+    private static final int DATA_START = SshConstants.SSH_PACKET_HEADER_LEN + 1 + 2 * Integer.BYTES;
 
     private final Channel channel;
     private final ChannelStreamWriter writer;
@@ -43,18 +43,26 @@ final class ChannelDataWriter extends AbstractCloseable implements IoOutputStrea
         this.maxWait = CoreModuleProperties.WAIT_FOR_SPACE_TIMEOUT.getRequired(channel);
     }
 
+    /**
+     * An empty reply with room for {@code room} bytes, laid out as a channel-data packet whose data starts at the
+     * read position: what {@link #writeBuffer} sends without a copy.
+     */
+    static Buffer newReply(Session session, int room) {
+        Buffer reply = session.createBuffer(SshConstants.SSH_MSG_CHANNEL_DATA, 2 * Integer.BYTES + room);
+        reply.wpos(DATA_START); // recipient channel and data length: headerInPlace fills them in
+        reply.rpos(DATA_START);
+        return reply;
+    }
+
     @Override
     public IoWriteFuture writeBuffer(Buffer data) throws IOException {
         IoWriteFuture last = null;
         Buffer rest = data;
         try {
             while (rest.available() > 0) {
-                if (isClosing()) {
-                    throw new EOFException("sftp output closed with " + rest.available() + " bytes unsent");
-                }
-                long room = window.waitForSpace(maxWait);
+                long room = window.waitForSpace(maxWait); // a closed channel ends the wait with an exception
                 int chunk = (int) Math.min(rest.available(), Math.min(room, window.getPacketSize()));
-                window.waitAndConsume(chunk, maxWait);
+                window.consume(chunk); // this thread is the channel's only writer: the room is still there
                 if (rest instanceof PacketBuffer && rest.rpos() == DATA_START) {
                     // The reply itself becomes the packet; what does not fit (a read reply one packet long plus
                     // its 13-byte header) is copied out first, as the session encrypts the packet in place.

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.io.IoOutputStream;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.BufferException;
@@ -48,20 +47,21 @@ final class UserSftpSubsystem extends SftpSubsystem {
     /** OpenSSH's sftp-server refuses longer messages (SFTP_MAX_MSG_LENGTH, 256 KiB); we allow a write's headers more. */
     static final long MAX_MESSAGE = (256 + 8) * 1024;
 
-    /** SSH_MSG_CHANNEL_DATA's recipient channel and data length, before the SFTP message. */
-    private static final int CHANNEL_DATA_HEADER = 2 * Integer.BYTES;
     /** SSH_FXP_DATA's length, type, id and data length, before the data. */
     private static final int SFTP_DATA_HEADER = 13;
     private static final int MIN_READ_LENGTH = 4096;
     private static final int SMALL_REPLY = 256;
 
     private final Path home;
+    /** MINA's cap on a read (it truncates longer requests), resolved once instead of per READ. */
+    private final int maxReadLength;
     /** Sized by doProcess for the request being answered (the SFTP thread is the only one here). */
     private int replyRoom = SMALL_REPLY;
 
     UserSftpSubsystem(ChannelSession channel, SftpSubsystemConfigurator configurator, Path home) {
         super(channel, configurator);
         this.home = home;
+        this.maxReadLength = SftpModuleProperties.MAX_READDATA_PACKET_LENGTH.getRequired(channel);
     }
 
     /** A message longer than any client sends would be waited for forever: refuse it and end this session only. */
@@ -93,11 +93,7 @@ final class UserSftpSubsystem extends SftpSubsystem {
      */
     @Override
     protected Buffer prepareReply(Buffer request) {
-        Buffer reply = getServerSession().createBuffer(SshConstants.SSH_MSG_CHANNEL_DATA,
-                CHANNEL_DATA_HEADER + Integer.BYTES + replyRoom);
-        reply.putUInt(0L); // recipient channel and data length: the channel fills them in
-        reply.putUInt(0L);
-        reply.rpos(reply.wpos());
+        Buffer reply = ChannelDataWriter.newReply(getServerSession(), Integer.BYTES + replyRoom);
         reply.putUInt(0L); // the SFTP message length, filled in by send
         return reply;
     }
@@ -134,8 +130,7 @@ final class UserSftpSubsystem extends SftpSubsystem {
             return SMALL_REPLY;
         }
         long requested = BufferUtils.getUInt(request.array(), (int) lengthAt, Integer.BYTES);
-        int max = SftpModuleProperties.MAX_READDATA_PACKET_LENGTH.getRequired(getServerSession());
-        return (int) Math.min(requested, max) + SFTP_DATA_HEADER + Long.SIZE;
+        return (int) Math.min(requested, maxReadLength) + SFTP_DATA_HEADER + Long.SIZE;
     }
 
     /** A request whose fields do not parse gets SSH_FX_BAD_MESSAGE; the session goes on (framing is intact). */

@@ -32,6 +32,13 @@ final class AesCtrCipher extends BaseCTRCipher {
         System.arraycopy(scratch, 0, input, inputOffset, inputLen);
     }
 
+    /** This cipher under the name of a built-in AES-CTR one; any other factory as it is. */
+    static NamedFactory<Cipher> inPlaceOf(NamedFactory<Cipher> factory) {
+        return factory instanceof BuiltinCiphers spec && "AES/CTR/NoPadding".equals(spec.getTransformation())
+                ? new Factory(spec)
+                : factory;
+    }
+
     /** Negotiated under the built-in cipher's name. */
     record Factory(BuiltinCiphers spec) implements NamedFactory<Cipher> {
         @Override

@@ -41,11 +41,6 @@ final class Algorithms {
             BuiltinCiphers.aes128ctr,
             BuiltinCiphers.aes192ctr,
             BuiltinCiphers.aes256ctr);
-    /** Run through {@link AesCtrCipher}, which spares the JDK's copy of every packet. */
-    private static final List<BuiltinCiphers> CTR = List.of(
-            BuiltinCiphers.aes128ctr,
-            BuiltinCiphers.aes192ctr,
-            BuiltinCiphers.aes256ctr);
 
     /** Encrypt-then-MAC first; the plain SHA-2 MACs stay for older libraries (GCM and ChaCha need none). */
     private static final List<BuiltinMacs> MACS = List.of(
@@ -69,9 +64,7 @@ final class Algorithms {
 
     static void apply(SshServer server) {
         server.setKeyExchangeFactories(NamedFactory.setUpTransformedFactories(true, KEX, ServerBuilder.DH2KEX));
-        server.setCipherFactories(supported(CIPHERS).stream()
-                .map(c -> CTR.contains(c) ? new AesCtrCipher.Factory((BuiltinCiphers) c) : c)
-                .toList());
+        server.setCipherFactories(supported(CIPHERS).stream().map(AesCtrCipher::inPlaceOf).toList());
         server.setMacFactories(supported(MACS));
         server.setSignatureFactories(supported(SIGNATURES));
         server.setCompressionFactories(supported(COMPRESSION));

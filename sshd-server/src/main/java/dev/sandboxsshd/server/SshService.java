@@ -194,9 +194,6 @@ public final class SshService implements AutoCloseable {
         // A client that stops reading (a paused pipe, a stopped download) stalls its channel for as long as it likes;
         // MINA's default would fail the channel's writer after 30 s.
         CoreModuleProperties.WAIT_FOR_SPACE_TIMEOUT.set(sshd, Duration.ofDays(3650));
-        // The same for SFTP's reply queue: after 30 s (MINA's default) a stopped download's session failed and the
-        // client, resumed, hung on a truncated file.
-        CoreModuleProperties.BUFFERED_IO_OUTPUT_MAX_PENDING_WRITE_WAIT.set(sshd, Duration.ofDays(3650));
         return sshd;
     }
 

@@ -53,7 +53,7 @@ class SftpIT {
         assertEquals(fx.user + ":" + primaryGroup(), TransferFixture.remoteOwner(fx.ssh, remote + "/big.bin"));
     }
 
-    /** OpenSSH waits for a stopped client as long as it takes; MINA's reply queue gave up after 30 s. */
+    /** OpenSSH waits for a stopped client as long as it takes; MINA's window wait gives up after 30 s by default. */
     @Test
     void downloadWhoseClientIsStoppedFortySecondsCompletes() throws Exception {
         assertEquals(0, fx.ssh.sftp("put " + big + " " + remote + "/stopped.bin\n").exit());
