@@ -24,8 +24,8 @@ import org.apache.sshd.core.CoreModuleProperties;
  * socket, while earlier packets are still being written. MINA's asynchronous channel stream (behind a
  * BufferedIoOutputStream) allowed one packet in flight and encrypted the next one only when the socket write of the
  * last had completed, on an I/O thread: a hand-over per 32 KiB, and sftp get ran at 0.6 of OpenSSH.
- * A reply built by {@link UserSftpSubsystem#prepareReply} is sent as its own first packet, without a copy; only
- * what does not fit in that packet is copied into further packets of the client's size.
+ * A reply built by {@link #newReply} is sent as its own first packet, without a copy; only what does not fit in
+ * that packet is copied into further packets of the client's size, as is any other buffer.
  */
 final class ChannelDataWriter extends AbstractCloseable implements IoOutputStream {
     /** Where the channel data starts in a packet: header, message type, recipient channel, data length. */

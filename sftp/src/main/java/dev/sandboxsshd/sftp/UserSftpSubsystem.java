@@ -14,7 +14,6 @@ import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.session.ServerSession;
 import org.apache.sshd.sftp.SftpModuleProperties;
-import org.apache.sshd.sftp.client.extensions.openssh.OpenSSHLimitsExtensionInfo;
 import org.apache.sshd.sftp.common.SftpConstants;
 import org.apache.sshd.sftp.common.extensions.openssh.AbstractOpenSSHExtensionParser.OpenSSHExtension;
 import org.apache.sshd.sftp.server.FileHandle;
@@ -49,7 +48,6 @@ final class UserSftpSubsystem extends SftpSubsystem {
 
     /** SSH_FXP_DATA's length, type, id and data length, before the data. */
     private static final int SFTP_DATA_HEADER = 13;
-    private static final int MIN_READ_LENGTH = 4096;
     private static final int SMALL_REPLY = 256;
 
     private final Path home;
@@ -57,6 +55,11 @@ final class UserSftpSubsystem extends SftpSubsystem {
     private final int maxReadLength;
     /** Sized by doProcess for the request being answered (the SFTP thread is the only one here). */
     private int replyRoom = SMALL_REPLY;
+    /**
+     * READ replies are read into this one array and copied into packets of the client's size, instead of a new
+     * array of the read's size per READ; made at the first READ, kept for the session.
+     */
+    private Buffer readReply;
 
     UserSftpSubsystem(ChannelSession channel, SftpSubsystemConfigurator configurator, Path home) {
         super(channel, configurator);
@@ -87,13 +90,23 @@ final class UserSftpSubsystem extends SftpSubsystem {
     }
 
     /**
-     * Builds every reply inside an SSH channel-data packet (header room before it, padding and MAC room after), so
-     * {@link ChannelDataWriter} sends it as its own first packet, without copying it into a packet buffer.
+     * Builds a small reply inside an SSH channel-data packet (header room before it, padding and MAC room after), so
+     * {@link ChannelDataWriter} sends it as its own packet without copying it into a packet buffer. A READ's reply,
+     * longer than a packet, goes into the session's read array and is copied into packets from there.
      * The request's buffer is left alone (and not wiped: MINA's wipe of every write's data was 7% of a put profile).
      */
     @Override
     protected Buffer prepareReply(Buffer request) {
-        Buffer reply = ChannelDataWriter.newReply(getServerSession(), Integer.BYTES + replyRoom);
+        Buffer reply;
+        if (replyRoom > SMALL_REPLY) {
+            if (readReply == null || readReply.capacity() < Integer.BYTES + replyRoom) {
+                readReply = new ByteArrayBuffer(Integer.BYTES + replyRoom, false);
+            }
+            reply = readReply;
+            reply.clear();
+        } else {
+            reply = ChannelDataWriter.newReply(getServerSession(), Integer.BYTES + replyRoom);
+        }
         reply.putUInt(0L); // the SFTP message length, filled in by send
         return reply;
     }
@@ -102,20 +115,6 @@ final class UserSftpSubsystem extends SftpSubsystem {
     protected void send(Buffer reply) throws IOException {
         BufferUtils.updateLengthPlaceholder(reply, reply.rpos());
         out.writeBuffer(reply);
-    }
-
-    /**
-     * Advertises the client's packet size as the read length (OpenSSH: 32 KiB) instead of MINA's 63 KiB: each reply
-     * then goes out as one packet without a copy plus its 13 header bytes, where a 63 KiB reply had half its data
-     * copied twice. Page-aligned reads measured faster than reads sized to fill a packet exactly (32755 bytes).
-     * OpenSSH's sftp and scp read in the size the server names.
-     */
-    @Override
-    protected OpenSSHLimitsExtensionInfo getOpenSSHLimitsExtensionInfo(int id, ChannelSession channel) throws IOException {
-        OpenSSHLimitsExtensionInfo limits = super.getOpenSSHLimitsExtensionInfo(id, channel);
-        long packet = channel.getRemoteWindow().getPacketSize();
-        limits.maxReadLength = Math.min(limits.maxReadLength, Math.max(MIN_READ_LENGTH, packet));
-        return limits;
     }
 
     /** The room a READ's reply needs (its data, capped as MINA caps it); other replies start small and grow. */

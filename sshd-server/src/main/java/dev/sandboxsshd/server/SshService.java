@@ -19,6 +19,7 @@ import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.global.CancelTcpipForwardHandler;
 import org.apache.sshd.server.global.TcpipForwardHandler;
 import org.apache.sshd.server.forward.DirectTcpipFactory;
+import org.apache.sshd.sftp.SftpModuleProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -183,6 +184,7 @@ public final class SshService implements AutoCloseable {
         sshd.setShellFactory(sessions);
         sshd.setCommandFactory(new ScpCommands(sessions));
         sshd.setSubsystemFactories(List.of(new UserSftpSubsystemFactory()));
+        SftpModuleProperties.MAX_READDATA_PACKET_LENGTH.set(sshd, UserSftpSubsystemFactory.READ_LENGTH);
         CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, SERVER_VERSION);
         // OpenSSH keeps idle sessions open forever; so do we (clients use keep-alives if they want otherwise).
         CoreModuleProperties.IDLE_TIMEOUT.set(sshd, Duration.ZERO);
