@@ -99,11 +99,11 @@ final class UserSftpSubsystem extends SftpSubsystem {
     protected Buffer prepareReply(Buffer request) {
         Buffer reply;
         if (replyRoom > SMALL_REPLY) {
-            if (readReply == null || readReply.capacity() < Integer.BYTES + replyRoom) {
+            if (readReply == null || readReply.array().length < Integer.BYTES + replyRoom) {
                 readReply = new ByteArrayBuffer(Integer.BYTES + replyRoom, false);
             }
             reply = readReply;
-            reply.clear();
+            reply.clear(false); // not wiped: it held file data the user may read, and the wipe was 7% of a get's CPU
         } else {
             reply = ChannelDataWriter.newReply(getServerSession(), Integer.BYTES + replyRoom);
         }
