@@ -5,6 +5,8 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 
 import org.apache.sshd.common.io.IoOutputStream;
 import org.apache.sshd.common.util.buffer.Buffer;
@@ -50,7 +52,19 @@ final class UserSftpSubsystem extends SftpSubsystem {
     private static final int SFTP_DATA_HEADER = 13;
     private static final int SMALL_REPLY = 256;
 
+    /** Requests at least this long (a WRITE of 32 KiB or more) are received into arrays that are used again. */
+    private static final int REUSED_REQUEST = 32 * 1024;
+    /** Large enough for a WRITE of OpenSSH's largest (255 KiB), so any reused array fits any large request. */
+    private static final int REUSED_REQUEST_ARRAY = (int) MAX_MESSAGE + Integer.BYTES + Long.SIZE;
+
     private final Path home;
+    /** At most 4 (1 MiB) kept: the SFTP thread usually has one or two requests waiting. */
+    private final BlockingQueue<byte[]> spareRequests = new ArrayBlockingQueue<>(4);
+    /** The request being received, on the channel's I/O thread: its length first (it may span packets). */
+    private final byte[] lengthBytes = new byte[Integer.BYTES];
+    private int lengthBytesHave;
+    private Buffer incoming;
+    private boolean refused;
     /** MINA's cap on a read (it truncates longer requests), resolved once instead of per READ. */
     private final int maxReadLength;
     /** Sized by doProcess for the request being answered (the SFTP thread is the only one here). */
@@ -67,20 +81,67 @@ final class UserSftpSubsystem extends SftpSubsystem {
         this.maxReadLength = SftpModuleProperties.MAX_READDATA_PACKET_LENGTH.getRequired(channel);
     }
 
-    /** A message longer than any client sends would be waited for forever: refuse it and end this session only. */
+    /**
+     * Splits the channel's data into requests for the SFTP thread, copying each byte once into a request array
+     * (MINA's copied everything twice and made a new array per request: 2 GB copied and 1 GB allocated per GiB
+     * uploaded). Arrays of large requests (WRITEs) come back after processing for the next ones.
+     * A message longer than any client sends would be waited for forever: it is refused and ends this session only.
+     */
     @Override
     public int data(ChannelSession channel, byte[] buf, int start, int len) throws IOException {
-        int consumed = super.data(channel, buf, start, len);
-        if (buffer.available() >= Integer.BYTES) {
-            long declared = BufferUtils.getUInt(buffer.array(), buffer.rpos(), Integer.BYTES);
-            if (declared > MAX_MESSAGE) {
-                LOG.warn("refused sftp message: remote={} user={} length={} max={}; closing the sftp session",
-                        channel.getSession().getRemoteAddress(), channel.getSession().getUsername(), declared, MAX_MESSAGE);
-                buffer.clear();
-                callback.onExit(SftpConstants.SSH_FX_BAD_MESSAGE, "message too long");
+        int at = start;
+        int end = start + len;
+        while (at < end && !refused) {
+            if (incoming == null) {
+                int n = Math.min(Integer.BYTES - lengthBytesHave, end - at);
+                System.arraycopy(buf, at, lengthBytes, lengthBytesHave, n);
+                at += n;
+                lengthBytesHave += n;
+                if (lengthBytesHave < Integer.BYTES) {
+                    break;
+                }
+                lengthBytesHave = 0;
+                long declared = BufferUtils.getUInt(lengthBytes, 0, Integer.BYTES);
+                if (declared > MAX_MESSAGE) {
+                    LOG.warn("refused sftp message: remote={} user={} length={} max={}; closing the sftp session",
+                            channel.getSession().getRemoteAddress(), channel.getSession().getUsername(), declared, MAX_MESSAGE);
+                    refused = true;
+                    callback.onExit(SftpConstants.SSH_FX_BAD_MESSAGE, "message too long");
+                    break;
+                }
+                incoming = newRequest((int) declared);
+                incoming.putUInt(declared);
+            }
+            int message = Integer.BYTES + (int) BufferUtils.getUInt(incoming.array(), 0, Integer.BYTES);
+            int n = Math.min(message - incoming.wpos(), end - at);
+            incoming.putRawBytes(buf, at, n);
+            at += n;
+            if (incoming.wpos() == message) {
+                requests.add(incoming);
+                incoming = null;
             }
         }
-        return consumed;
+        return 0; // MINA's SFTP thread releases the window once it has processed a request
+    }
+
+    private Buffer newRequest(int length) {
+        int size = Integer.BYTES + length + Long.SIZE; // MINA leaves a little room after a request too
+        byte[] array = length >= REUSED_REQUEST ? spareRequests.poll() : null;
+        if (array == null || array.length < size) {
+            array = new byte[length >= REUSED_REQUEST ? Math.max(size, REUSED_REQUEST_ARRAY) : size];
+        }
+        return new ByteArrayBuffer(array, false);
+    }
+
+    @Override
+    protected void process(Buffer request) throws IOException {
+        try {
+            super.process(request);
+        } finally {
+            if (request.array().length >= REUSED_REQUEST_ARRAY) {
+                spareRequests.offer(request.array()); // processed: nothing refers to it any more
+            }
+        }
     }
 
     /** Replies go out through {@link ChannelDataWriter}, not MINA's one-packet-at-a-time asynchronous stream. */

@@ -18,6 +18,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.jcraft.jsch.ChannelSubsystem;
@@ -25,7 +26,8 @@ import com.jcraft.jsch.Session;
 
 /**
  * Malformed SFTP requests get an SFTP error status and leave the session, the daemon and the filesystem as they
- * were; a dropped transfer keeps its partial file and leaks nothing.
+ * were; a dropped transfer keeps its partial file and leaks nothing; requests are found in the byte stream however
+ * the client cuts it into packets.
  */
 class SftpBadInputIT {
     static final int SSH_FXP_INIT = 1;
@@ -189,6 +191,38 @@ class SftpBadInputIT {
             sftp.assertAlive();
         }
         fx.daemon.awaitLogLine("refused malformed sftp request", "user=" + fx.user, "type=17");
+    }
+
+    @Test
+    @Timeout(60) // a request lost in the reassembly would leave reply() waiting
+    void requestsSplitAcrossPacketsOrPackedTogetherAreAnswered() throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        DataOutputStream two = new DataOutputStream(bytes);
+        for (int id : new int[] {1001, 1002}) {
+            two.writeInt(1 + 4 + 4 + 1);
+            two.writeByte(SSH_FXP_STAT);
+            two.writeInt(id);
+            two.writeInt(1);
+            two.writeByte('.');
+        }
+        try (RawSftp sftp = new RawSftp()) {
+            for (byte b : bytes.toByteArray()) { // a packet per byte: lengths and bodies cut everywhere
+                sftp.out.write(b);
+                sftp.out.flush();
+            }
+            assertAttrsReply(sftp, 1001);
+            assertAttrsReply(sftp, 1002);
+            sftp.out.write(bytes.toByteArray()); // both requests in one packet
+            sftp.out.flush();
+            assertAttrsReply(sftp, 1001);
+            assertAttrsReply(sftp, 1002);
+        }
+    }
+
+    private static void assertAttrsReply(RawSftp sftp, int id) throws IOException {
+        byte[] r = sftp.reply();
+        assertEquals(SSH_FXP_ATTRS, r[0], "expected an ATTRS reply");
+        assertEquals(id, java.nio.ByteBuffer.wrap(r, 1, 4).getInt());
     }
 
     @Test
