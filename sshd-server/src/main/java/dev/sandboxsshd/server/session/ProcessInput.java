@@ -2,7 +2,8 @@ package dev.sandboxsshd.server.session;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.Arrays;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
 import org.apache.sshd.common.channel.LocalWindow;
@@ -15,19 +16,36 @@ import org.apache.sshd.server.channel.ChannelSession;
  * (flow control) and never blocks the I/O thread.
  */
 final class ProcessInput implements ChannelDataReceiver {
-    private static final byte[] EOF = new byte[0];
-    private static final byte[] STOP = new byte[0];
+    /** Data at least this long is copied into an array that is used again once the process has taken it. */
+    private static final int REUSED_CHUNK = 4096;
+    private static final Chunk EOF = new Chunk(new byte[0], 0);
+    private static final Chunk STOP = new Chunk(new byte[0], 0);
 
-    private final LinkedBlockingQueue<byte[]> queue = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
     private final LocalWindow window;
+    /**
+     * Arrays of the window's packet size the writer is done with: an upload through a pipe (rsync, tar) made a new
+     * array per packet, 1 GB per GiB. At most 8 (256 KiB with OpenSSH's packets) kept per session.
+     */
+    private final BlockingQueue<byte[]> spare = new ArrayBlockingQueue<>(8);
+    private final int packetSize;
 
     ProcessInput(LocalWindow window) {
         this.window = window;
+        this.packetSize = (int) Math.min(window.getPacketSize(), 1 << 20);
+    }
+
+    private record Chunk(byte[] array, int length) {
     }
 
     @Override
     public int data(ChannelSession channel, byte[] buf, int start, int len) {
-        queue.add(Arrays.copyOfRange(buf, start, start + len));
+        byte[] array = len >= REUSED_CHUNK && len <= packetSize ? spare.poll() : null;
+        if (array == null) {
+            array = new byte[len >= REUSED_CHUNK && len <= packetSize ? packetSize : len];
+        }
+        System.arraycopy(buf, start, array, 0, len);
+        queue.add(new Chunk(array, len));
         return 0;
     }
 
@@ -51,7 +69,7 @@ final class ProcessInput implements ChannelDataReceiver {
         boolean broken = false;
         try {
             while (true) {
-                byte[] chunk = queue.take();
+                Chunk chunk = queue.take();
                 if (chunk == STOP) {
                     break;
                 }
@@ -63,14 +81,17 @@ final class ProcessInput implements ChannelDataReceiver {
                 }
                 if (!broken) {
                     try {
-                        stdin.write(chunk);
+                        stdin.write(chunk.array(), 0, chunk.length());
                         stdin.flush();
                     } catch (IOException e) {
                         // The process closed its stdin; later data is discarded, as sshd does.
                         broken = true;
                     }
                 }
-                window.release(chunk.length);
+                if (chunk.array().length == packetSize) {
+                    spare.offer(chunk.array());
+                }
+                window.release(chunk.length());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
