@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.channel.Channel;
@@ -19,6 +17,8 @@ import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.common.util.closeable.AbstractCloseable;
 import org.apache.sshd.core.CoreModuleProperties;
+
+import dev.sandboxsshd.shell.ArrayPool;
 
 /**
  * Sends SFTP replies into the session as SSH_MSG_CHANNEL_DATA packets from the SFTP thread, as OpenSSH's sshd packs
@@ -40,21 +40,20 @@ final class ChannelDataWriter extends AbstractCloseable implements IoOutputStrea
     private final RemoteWindow window;
     private final Duration maxWait;
     /**
-     * Arrays of packets whose socket write completed, reused for the next copies. A 1 GiB get allocated 1 GiB of
-     * packets; zeroing the new arrays and the young collections they caused were ~15% of the daemon's CPU. Bounded:
-     * an idle SFTP session keeps at most this many (0.5 MiB with OpenSSH's 32 KiB packets).
+     * Arrays of packets whose socket write completed, reused for the next copies, each with room for the largest
+     * channel-data packet (header, type, channel and length, data, padding and MAC). A 1 GiB get allocated 1 GiB of
+     * packets; zeroing the new arrays and the young collections they caused were ~15% of the daemon's CPU. At most 16
+     * kept (0.5 MiB with OpenSSH's 32 KiB packets).
      */
-    private final BlockingQueue<byte[]> spare = new ArrayBlockingQueue<>(16);
-    /** Room for the largest channel-data packet: header, type, channel and length, data, padding and MAC. */
-    private final int packetArraySize;
+    private final ArrayPool packets;
 
     ChannelDataWriter(Channel channel) {
         this.channel = channel;
         this.writer = channel.resolveChannelStreamWriter(channel, SshConstants.SSH_MSG_CHANNEL_DATA);
         this.window = channel.getRemoteWindow();
         this.maxWait = CoreModuleProperties.WAIT_FOR_SPACE_TIMEOUT.getRequired(channel);
-        this.packetArraySize = (int) Math.min(window.getPacketSize(), Integer.MAX_VALUE - 1024) + DATA_START
-                + MAX_PADDING + MAX_MAC;
+        this.packets = new ArrayPool((int) Math.min(window.getPacketSize(), Integer.MAX_VALUE - 1024) + DATA_START
+                + MAX_PADDING + MAX_MAC, 16);
     }
 
     /**
@@ -109,10 +108,8 @@ final class ChannelDataWriter extends AbstractCloseable implements IoOutputStrea
     }
 
     private IoWriteFuture writeCopy(Buffer data, int length) throws IOException {
-        byte[] array = length + DATA_START + MAX_PADDING + MAX_MAC <= packetArraySize ? spare.poll() : null;
-        if (array == null) {
-            array = new byte[Math.max(packetArraySize, length + DATA_START + MAX_PADDING + MAX_MAC)];
-        }
+        int size = length + DATA_START + MAX_PADDING + MAX_MAC;
+        byte[] array = size <= packets.arraySize() ? packets.take() : new byte[size];
         Buffer packet = channel.getSession().prepareBuffer(SshConstants.SSH_MSG_CHANNEL_DATA, new PacketBuffer(array, false));
         packet.putUInt(channel.getRecipient());
         packet.putUInt(length);
@@ -122,7 +119,7 @@ final class ChannelDataWriter extends AbstractCloseable implements IoOutputStrea
         // Once written, nothing refers to the array any more (if the session had to grow the packet, it dropped it).
         written.addListener(f -> {
             if (f.isWritten()) {
-                spare.offer(reusable);
+                packets.give(reusable);
             }
         });
         return written;

@@ -5,8 +5,6 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 
 import org.apache.sshd.common.io.IoOutputStream;
 import org.apache.sshd.common.util.buffer.Buffer;
@@ -26,6 +24,7 @@ import org.apache.sshd.sftp.server.SftpSubsystemConfigurator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.ArrayPool;
 import dev.sandboxsshd.shell.FileSystemStats;
 import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.UserDatabase;
@@ -58,8 +57,8 @@ final class UserSftpSubsystem extends SftpSubsystem {
     private static final int REUSED_REQUEST_ARRAY = (int) MAX_MESSAGE + Integer.BYTES + Long.SIZE;
 
     private final Path home;
-    /** At most 4 (1 MiB) kept: the SFTP thread usually has one or two requests waiting. */
-    private final BlockingQueue<byte[]> spareRequests = new ArrayBlockingQueue<>(4);
+    /** Arrays of large requests; at most 4 (1 MiB) kept: the SFTP thread usually has one or two waiting. */
+    private final ArrayPool requestArrays = new ArrayPool(REUSED_REQUEST_ARRAY, 4);
     /** The request being received, on the channel's I/O thread: its length first (it may span packets). */
     private final byte[] lengthBytes = new byte[Integer.BYTES];
     private int lengthBytesHave;
@@ -70,15 +69,18 @@ final class UserSftpSubsystem extends SftpSubsystem {
     /** Sized by doProcess for the request being answered (the SFTP thread is the only one here). */
     private int replyRoom = SMALL_REPLY;
     /**
-     * READ replies are read into this one array and copied into packets of the client's size, instead of a new
-     * array of the read's size per READ; made at the first READ, kept for the session.
+     * READ replies are read into an array kept here and copied into packets of the client's size, instead of a new
+     * array of the read's size per READ.
      */
-    private Buffer readReply;
+    private final ArrayPool readArrays;
+    /** The read array the reply being built lives in, given back once the reply is sent. */
+    private byte[] lentReadArray;
 
     UserSftpSubsystem(ChannelSession channel, SftpSubsystemConfigurator configurator, Path home) {
         super(channel, configurator);
         this.home = home;
         this.maxReadLength = SftpModuleProperties.MAX_READDATA_PACKET_LENGTH.getRequired(channel);
+        this.readArrays = new ArrayPool(Integer.BYTES + maxReadLength + SFTP_DATA_HEADER + Long.SIZE, 1);
     }
 
     /**
@@ -126,10 +128,7 @@ final class UserSftpSubsystem extends SftpSubsystem {
 
     private Buffer newRequest(int length) {
         int size = Integer.BYTES + length + Long.SIZE; // MINA leaves a little room after a request too
-        byte[] array = length >= REUSED_REQUEST ? spareRequests.poll() : null;
-        if (array == null || array.length < size) {
-            array = new byte[length >= REUSED_REQUEST ? Math.max(size, REUSED_REQUEST_ARRAY) : size];
-        }
+        byte[] array = length >= REUSED_REQUEST && size <= REUSED_REQUEST_ARRAY ? requestArrays.take() : new byte[size];
         return new ByteArrayBuffer(array, false);
     }
 
@@ -138,9 +137,7 @@ final class UserSftpSubsystem extends SftpSubsystem {
         try {
             super.process(request);
         } finally {
-            if (request.array().length >= REUSED_REQUEST_ARRAY) {
-                spareRequests.offer(request.array()); // processed: nothing refers to it any more
-            }
+            requestArrays.give(request.array()); // processed: nothing refers to it any more
         }
     }
 
@@ -159,12 +156,10 @@ final class UserSftpSubsystem extends SftpSubsystem {
     @Override
     protected Buffer prepareReply(Buffer request) {
         Buffer reply;
-        if (replyRoom > SMALL_REPLY) {
-            if (readReply == null || readReply.array().length < Integer.BYTES + replyRoom) {
-                readReply = new ByteArrayBuffer(Integer.BYTES + replyRoom, false);
-            }
-            reply = readReply;
-            reply.clear(false); // not wiped: it held file data the user may read, and the wipe was 7% of a get's CPU
+        if (replyRoom > SMALL_REPLY) { // a READ's, which replyRoomFor caps to fit
+            // not wiped: it held file data the user may read, and a wipe per READ was 7% of a get's CPU
+            lentReadArray = readArrays.take();
+            reply = new ByteArrayBuffer(lentReadArray, false);
         } else {
             reply = ChannelDataWriter.newReply(getServerSession(), Integer.BYTES + replyRoom);
         }
@@ -176,6 +171,10 @@ final class UserSftpSubsystem extends SftpSubsystem {
     protected void send(Buffer reply) throws IOException {
         BufferUtils.updateLengthPlaceholder(reply, reply.rpos());
         out.writeBuffer(reply);
+        if (reply.array() == lentReadArray) { // copied into packets: free again
+            readArrays.give(lentReadArray);
+            lentReadArray = null;
+        }
     }
 
     /** The room a READ's reply needs (its data, capped as MINA caps it); other replies start small and grow. */

@@ -2,13 +2,13 @@ package dev.sandboxsshd.server.session;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
 import org.apache.sshd.common.channel.LocalWindow;
 import org.apache.sshd.server.channel.ChannelDataReceiver;
 import org.apache.sshd.server.channel.ChannelSession;
+
+import dev.sandboxsshd.shell.ArrayPool;
 
 /**
  * Moves channel data to the process's stdin as it arrives. Data is handed to a writer thread and the window is
@@ -27,12 +27,11 @@ final class ProcessInput implements ChannelDataReceiver {
      * Arrays of the window's packet size the writer is done with: an upload through a pipe (rsync, tar) made a new
      * array per packet, 1 GB per GiB. At most 8 (256 KiB with OpenSSH's packets) kept per session.
      */
-    private final BlockingQueue<byte[]> spare = new ArrayBlockingQueue<>(8);
-    private final int packetSize;
+    private final ArrayPool chunks;
 
     ProcessInput(LocalWindow window) {
         this.window = window;
-        this.packetSize = (int) Math.min(window.getPacketSize(), 1 << 20);
+        this.chunks = new ArrayPool((int) Math.min(window.getPacketSize(), 1 << 20), 8);
     }
 
     private record Chunk(byte[] array, int length) {
@@ -40,10 +39,7 @@ final class ProcessInput implements ChannelDataReceiver {
 
     @Override
     public int data(ChannelSession channel, byte[] buf, int start, int len) {
-        byte[] array = len >= REUSED_CHUNK && len <= packetSize ? spare.poll() : null;
-        if (array == null) {
-            array = new byte[len >= REUSED_CHUNK && len <= packetSize ? packetSize : len];
-        }
+        byte[] array = len >= REUSED_CHUNK && len <= chunks.arraySize() ? chunks.take() : new byte[len];
         System.arraycopy(buf, start, array, 0, len);
         queue.add(new Chunk(array, len));
         return 0;
@@ -88,9 +84,7 @@ final class ProcessInput implements ChannelDataReceiver {
                         broken = true;
                     }
                 }
-                if (chunk.array().length == packetSize) {
-                    spare.offer(chunk.array());
-                }
+                chunks.give(chunk.array());
                 window.release(chunk.length());
             }
         } catch (InterruptedException e) {
