@@ -34,16 +34,21 @@ final class ChannelDataWriter extends AbstractCloseable implements IoOutputStrea
     private static final int DATA_START = SshConstants.SSH_PACKET_HEADER_LEN + 1 + 2 * Integer.BYTES;
     private static final int MAX_PADDING = 255;
     private static final int MAX_MAC = 64;
+    /**
+     * Packets are pooled up to this much data. A client names its packet size (OpenSSH: 32 KiB) and MINA accepts up
+     * to 512 MiB: arrays of the client's size would let it make every copy allocate that much.
+     */
+    private static final int MAX_POOLED_DATA = 64 * 1024;
 
     private final Channel channel;
     private final ChannelStreamWriter writer;
     private final RemoteWindow window;
     private final Duration maxWait;
     /**
-     * Arrays of packets whose socket write completed, reused for the next copies, each with room for the largest
-     * channel-data packet (header, type, channel and length, data, padding and MAC). A 1 GiB get allocated 1 GiB of
-     * packets; zeroing the new arrays and the young collections they caused were ~15% of the daemon's CPU. At most 16
-     * kept (0.5 MiB with OpenSSH's 32 KiB packets).
+     * Arrays of packets whose socket write completed, reused for the next copies, each with room for a full packet
+     * (header, type, channel and length, data, padding and MAC) of the client's size or MAX_POOLED_DATA, whichever is
+     * less. A 1 GiB get allocated 1 GiB of packets; zeroing the new arrays and the young collections they caused were
+     * ~15% of the daemon's CPU. At most 16 kept (0.5 MiB with OpenSSH's 32 KiB packets).
      */
     private final ArrayPool packets;
 
@@ -52,8 +57,7 @@ final class ChannelDataWriter extends AbstractCloseable implements IoOutputStrea
         this.writer = channel.resolveChannelStreamWriter(channel, SshConstants.SSH_MSG_CHANNEL_DATA);
         this.window = channel.getRemoteWindow();
         this.maxWait = CoreModuleProperties.WAIT_FOR_SPACE_TIMEOUT.getRequired(channel);
-        this.packets = new ArrayPool((int) Math.min(window.getPacketSize(), Integer.MAX_VALUE - 1024) + DATA_START
-                + MAX_PADDING + MAX_MAC, 16);
+        this.packets = new ArrayPool(packetArraySize((int) Math.min(window.getPacketSize(), MAX_POOLED_DATA)), 16);
     }
 
     /**
@@ -77,12 +81,15 @@ final class ChannelDataWriter extends AbstractCloseable implements IoOutputStrea
                 int chunk = (int) Math.min(rest.available(), Math.min(room, window.getPacketSize()));
                 window.consume(chunk); // this thread is the channel's only writer: the room is still there
                 if (rest instanceof PacketBuffer && rest.rpos() == DATA_START) {
-                    // The reply itself becomes the packet; what does not fit (a read reply one packet long plus
-                    // its 13-byte header) is copied out first, as the session encrypts the packet in place.
+                    // The reply itself becomes the packet; what does not fit (a long directory listing) is copied
+                    // out first, as the session encrypts the packet in place.
                     int cut = rest.rpos() + chunk;
+                    if (cut == rest.wpos()) { // the whole reply, as most are
+                        return writer.writeData(headerInPlace(rest, chunk)); // the session owns it from here
+                    }
                     Buffer tail = new ByteArrayBuffer(Arrays.copyOfRange(rest.array(), cut, rest.wpos()));
                     rest.wpos(cut);
-                    last = writer.writeData(headerInPlace(rest, chunk)); // the session owns it from here
+                    last = writer.writeData(headerInPlace(rest, chunk));
                     rest = tail;
                 } else {
                     last = writeCopy(rest, chunk);
@@ -107,8 +114,12 @@ final class ChannelDataWriter extends AbstractCloseable implements IoOutputStrea
         return reply;
     }
 
+    private static int packetArraySize(int dataLength) {
+        return DATA_START + dataLength + MAX_PADDING + MAX_MAC;
+    }
+
     private IoWriteFuture writeCopy(Buffer data, int length) throws IOException {
-        int size = length + DATA_START + MAX_PADDING + MAX_MAC;
+        int size = packetArraySize(length);
         byte[] array = size <= packets.arraySize() ? packets.take() : new byte[size];
         Buffer packet = channel.getSession().prepareBuffer(SshConstants.SSH_MSG_CHANNEL_DATA, new PacketBuffer(array, false));
         packet.putUInt(channel.getRecipient());

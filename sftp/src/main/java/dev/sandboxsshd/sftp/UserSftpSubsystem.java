@@ -73,7 +73,10 @@ final class UserSftpSubsystem extends SftpSubsystem {
      * array of the read's size per READ.
      */
     private final ArrayPool readArrays;
-    /** The read array the reply being built lives in, given back once the reply is sent. */
+    /**
+     * The read array the reply being built lives in, given back once the reply is sent. A READ that fails (at the
+     * end of every file) builds its STATUS reply in the same array, not in a second one.
+     */
     private byte[] lentReadArray;
 
     UserSftpSubsystem(ChannelSession channel, SftpSubsystemConfigurator configurator, Path home) {
@@ -128,7 +131,7 @@ final class UserSftpSubsystem extends SftpSubsystem {
 
     private Buffer newRequest(int length) {
         int size = Integer.BYTES + length + Long.SIZE; // MINA leaves a little room after a request too
-        byte[] array = length >= REUSED_REQUEST && size <= REUSED_REQUEST_ARRAY ? requestArrays.take() : new byte[size];
+        byte[] array = length >= REUSED_REQUEST ? requestArrays.take() : new byte[size]; // data() refused longer ones
         return new ByteArrayBuffer(array, false);
     }
 
@@ -158,7 +161,9 @@ final class UserSftpSubsystem extends SftpSubsystem {
         Buffer reply;
         if (replyRoom > SMALL_REPLY) { // a READ's, which replyRoomFor caps to fit
             // not wiped: it held file data the user may read, and a wipe per READ was 7% of a get's CPU
-            lentReadArray = readArrays.take();
+            if (lentReadArray == null) {
+                lentReadArray = readArrays.take();
+            }
             reply = new ByteArrayBuffer(lentReadArray, false);
         } else {
             reply = ChannelDataWriter.newReply(getServerSession(), Integer.BYTES + replyRoom);
