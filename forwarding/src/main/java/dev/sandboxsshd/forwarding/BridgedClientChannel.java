@@ -8,7 +8,6 @@ import org.apache.sshd.client.future.DefaultOpenFuture;
 import org.apache.sshd.client.future.OpenFuture;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.SshException;
-import org.apache.sshd.common.channel.ChannelOutputStream;
 import org.apache.sshd.common.channel.LocalWindow;
 import org.apache.sshd.common.util.buffer.Buffer;
 
@@ -46,7 +45,7 @@ abstract class BridgedClientChannel extends AbstractClientChannel {
 
     @Override
     protected final void doOpen() {
-        bridge.start(new ChannelOutputStream(this, getRemoteWindow(), log, SshConstants.SSH_MSG_CHANNEL_DATA, true));
+        bridge.start(this::sendEof);
     }
 
     /** The client refused the channel or the session ended first. */

@@ -11,7 +11,6 @@ import java.util.concurrent.CompletionException;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.channel.Channel;
 import org.apache.sshd.common.channel.ChannelFactory;
-import org.apache.sshd.common.channel.ChannelOutputStream;
 import org.apache.sshd.common.channel.exception.SshChannelOpenException;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.util.buffer.Buffer;
@@ -87,8 +86,7 @@ public final class DirectStreamLocalChannel extends AbstractServerChannel {
                     // The connection service sends the open confirmation on this event, before any data.
                     signalChannelOpenSuccess();
                     opened.setOpened();
-                    bridge.start(new ChannelOutputStream(this, getRemoteWindow(), log,
-                            SshConstants.SSH_MSG_CHANNEL_DATA, true));
+                    bridge.start(this::sendEof);
                 });
         return opened;
     }
