@@ -18,13 +18,13 @@ import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.global.CancelTcpipForwardHandler;
 import org.apache.sshd.server.global.TcpipForwardHandler;
-import org.apache.sshd.server.forward.DirectTcpipFactory;
 import org.apache.sshd.sftp.SftpModuleProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.forwarding.CancelStreamLocalForwardRequest;
 import dev.sandboxsshd.forwarding.DirectStreamLocalChannel;
+import dev.sandboxsshd.forwarding.DirectTcpipChannel;
 import dev.sandboxsshd.forwarding.ForwardingPolicy;
 import dev.sandboxsshd.forwarding.StreamLocalForwardRequest;
 import dev.sandboxsshd.forwarding.CancelTcpipForwardRequest;
@@ -166,7 +166,7 @@ public final class SshService implements AutoCloseable {
         sshd.setKeyboardInteractiveAuthenticator(null);
         sshd.setGSSAuthenticator(null);
         sshd.setHostBasedAuthenticator(null);
-        sshd.setChannelFactories(List.of(new SessionChannelFactory(), DirectTcpipFactory.INSTANCE,
+        sshd.setChannelFactories(List.of(new SessionChannelFactory(), DirectTcpipChannel.factory(),
                 DirectStreamLocalChannel.factory(forwarding)));
         sshd.setForwardingFilter(new PolicyForwardingFilter(forwarding));
         List<RequestHandler<ConnectionService>> global = new ArrayList<>();
