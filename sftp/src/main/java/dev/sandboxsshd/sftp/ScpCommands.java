@@ -1,6 +1,7 @@
 package dev.sandboxsshd.sftp;
 
 import java.io.IOException;
+import java.io.OutputStream;
 
 import org.apache.sshd.scp.server.ScpCommand;
 import org.apache.sshd.server.channel.ChannelSession;
@@ -31,7 +32,12 @@ public final class ScpCommands implements CommandFactory {
         String name = channel.getSession().getUsername();
         PosixUser user = UserDatabase.byName(name).orElseThrow(() -> new IOException("user " + name + " no longer exists"));
         return new ScpCommand(channel, command, UserExecutors.singleThread(user, "scp"), BUFFER, BUFFER,
-                new HomeScpFileOpener(user.home()), null);
+                new HomeScpFileOpener(user.home()), null) {
+            @Override
+            public void setOutputStream(OutputStream out) {
+                super.setOutputStream(new ChannelDataStream(channel));
+            }
+        };
     }
 
     /** {@code scp} with {@code -t} or {@code -f} among its options: the remote end of a legacy transfer. */
