@@ -21,8 +21,8 @@ import dev.sandboxsshd.shell.ArrayPool;
  * the socket took them. Zeroing and collecting the new arrays was ~5% of the daemon's CPU in a 1 GiB -L (perf).
  */
 public final class DirectTcpipChannel extends TcpipServerChannel {
-    /** Copies up to this size use reused arrays (OpenSSH sends at most our 32 KiB packet size). */
-    private static final int POOLED_COPY = 32 * 1024;
+    /** Reused arrays are of our packet size (MINA refuses longer data), and at most this. */
+    private static final int MAX_POOLED_COPY = 64 * 1024;
 
     private DirectTcpipChannel(CloseableExecutorService executor) {
         super(TcpForwardingFilter.Type.Direct, executor);
@@ -51,16 +51,17 @@ public final class DirectTcpipChannel extends TcpipServerChannel {
 
     private static final class PooledPortWriter extends ChannelToPortHandler {
         /** Usually one array in use: a write to a loopback socket completes before the next packet arrives. */
-        private final ArrayPool copies = new ArrayPool(POOLED_COPY, 4);
+        private final ArrayPool copies;
 
         PooledPortWriter(IoSession port, Channel channel) {
             super(port, channel);
+            copies = new ArrayPool((int) Math.min(channel.getLocalWindow().getPacketSize(), MAX_POOLED_COPY), 4);
         }
 
         @Override
         public void sendToPort(byte cmd, byte[] data, int off, long len) throws IOException {
-            int length = (int) len; // at most the packet size MINA accepts
-            byte[] copy = length <= POOLED_COPY ? copies.take() : new byte[length];
+            int length = (int) len; // at most our packet size: MINA refused longer data
+            byte[] copy = length <= copies.arraySize() ? copies.take() : new byte[length];
             System.arraycopy(data, off, copy, 0, length);
             sendToPort(new ByteArrayBuffer(copy, 0, length)).addListener(written -> {
                 if (written.isWritten()) {

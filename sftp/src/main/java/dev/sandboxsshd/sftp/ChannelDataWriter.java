@@ -126,11 +126,10 @@ final class ChannelDataWriter extends AbstractCloseable implements IoOutputStrea
         packet.putUInt(length);
         packet.putRawBytes(data.array(), data.rpos(), length);
         IoWriteFuture written = writer.writeData(packet);
-        byte[] reusable = array;
         // Once written, nothing refers to the array any more (if the session had to grow the packet, it dropped it).
         written.addListener(f -> {
             if (f.isWritten()) {
-                packets.give(reusable);
+                packets.give(array);
             }
         });
         return written;

@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,7 +87,7 @@ class SftpBadInputIT {
 
         /** A request with an id followed by the given fields (Strings as SSH strings, Integers as uint32). */
         int request(int type, Object... fields) throws IOException {
-            java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
             DataOutputStream d = new DataOutputStream(buf);
             int id = nextId++;
             d.writeInt(id);
@@ -114,17 +117,21 @@ class SftpBadInputIT {
         int status(int id) throws IOException {
             byte[] r = reply();
             assertEquals(SSH_FXP_STATUS, r[0], "expected a STATUS reply");
-            DataInputStream d = new DataInputStream(new java.io.ByteArrayInputStream(r, 1, r.length - 1));
+            DataInputStream d = new DataInputStream(new ByteArrayInputStream(r, 1, r.length - 1));
             assertEquals(id, d.readInt());
             return d.readInt();
         }
 
         /** The session still answers a plain stat of the home. */
         void assertAlive() throws IOException {
-            int id = request(SSH_FXP_STAT, ".");
+            assertAttrs(request(SSH_FXP_STAT, "."));
+        }
+
+        /** The next reply is an ATTRS reply to the given id. */
+        void assertAttrs(int id) throws IOException {
             byte[] r = reply();
-            assertEquals(SSH_FXP_ATTRS, r[0]);
-            assertEquals(id, java.nio.ByteBuffer.wrap(r, 1, 4).getInt());
+            assertEquals(SSH_FXP_ATTRS, r[0], "expected an ATTRS reply");
+            assertEquals(id, ByteBuffer.wrap(r, 1, 4).getInt());
         }
 
         @Override
@@ -150,7 +157,7 @@ class SftpBadInputIT {
             int open = a.request(SSH_FXP_OPEN, name, 1 /* READ */, 0 /* no attrs */);
             byte[] r = a.reply();
             assertEquals(SSH_FXP_HANDLE, r[0]);
-            DataInputStream d = new DataInputStream(new java.io.ByteArrayInputStream(r, 1, r.length - 1));
+            DataInputStream d = new DataInputStream(new ByteArrayInputStream(r, 1, r.length - 1));
             assertEquals(open, d.readInt());
             byte[] handle = new byte[d.readInt()];
             d.readFully(handle);
@@ -158,7 +165,7 @@ class SftpBadInputIT {
             int bogus = a.request(SSH_FXP_READ, "no-such-handle", 0, 0, 100);
             assertNotEquals(0, a.status(bogus));
             // the other session's handle means nothing here
-            java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream raw = new ByteArrayOutputStream();
             new DataOutputStream(raw).writeInt(handle.length);
             raw.write(handle);
             int stolen = b.request(SSH_FXP_READ, raw.toByteArray(), 0, 0, 100);
@@ -187,7 +194,7 @@ class SftpBadInputIT {
             int id = sftp.request(SSH_FXP_STAT, new byte[] {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 'x'});
             byte[] r = sftp.reply();
             assertEquals(SSH_FXP_STATUS, r[0]);
-            assertEquals(id, java.nio.ByteBuffer.wrap(r, 1, 4).getInt());
+            assertEquals(id, ByteBuffer.wrap(r, 1, 4).getInt());
             sftp.assertAlive();
         }
         fx.daemon.awaitLogLine("refused malformed sftp request", "user=" + fx.user, "type=17");
@@ -196,7 +203,7 @@ class SftpBadInputIT {
     @Test
     @Timeout(60) // a request lost in the reassembly would leave reply() waiting
     void requestsSplitAcrossPacketsOrPackedTogetherAreAnswered() throws Exception {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream two = new DataOutputStream(bytes);
         for (int id : new int[] {1001, 1002}) {
             two.writeInt(1 + 4 + 4 + 1);
@@ -210,19 +217,13 @@ class SftpBadInputIT {
                 sftp.out.write(b);
                 sftp.out.flush();
             }
-            assertAttrsReply(sftp, 1001);
-            assertAttrsReply(sftp, 1002);
+            sftp.assertAttrs(1001);
+            sftp.assertAttrs(1002);
             sftp.out.write(bytes.toByteArray()); // both requests in one packet
             sftp.out.flush();
-            assertAttrsReply(sftp, 1001);
-            assertAttrsReply(sftp, 1002);
+            sftp.assertAttrs(1001);
+            sftp.assertAttrs(1002);
         }
-    }
-
-    private static void assertAttrsReply(RawSftp sftp, int id) throws IOException {
-        byte[] r = sftp.reply();
-        assertEquals(SSH_FXP_ATTRS, r[0], "expected an ATTRS reply");
-        assertEquals(id, java.nio.ByteBuffer.wrap(r, 1, 4).getInt());
     }
 
     @Test
