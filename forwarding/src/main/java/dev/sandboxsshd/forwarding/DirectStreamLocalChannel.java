@@ -20,9 +20,9 @@ import org.apache.sshd.client.future.OpenFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.sandboxsshd.shell.FilesystemIdentity;
+import dev.sandboxsshd.keys.SessionUser;
+import dev.sandboxsshd.shell.UserIdentity;
 import dev.sandboxsshd.shell.PosixUser;
-import dev.sandboxsshd.shell.UserDatabase;
 
 /**
  * {@code direct-streamlocal@openssh.com} ({@code ssh -L local:/remote.sock}): connects to a UNIX socket on a
@@ -63,15 +63,13 @@ public final class DirectStreamLocalChannel extends AbstractServerChannel {
         buffer.getUInt(); // reserved
         Session session = getSession();
         OpenFuture opened = new DefaultOpenFuture(this, this);
-        Optional<PosixUser> user = UserDatabase.byName(session.getUsername());
-        Optional<String> refusal = user.isEmpty()
-                ? Optional.of("user " + session.getUsername() + " no longer exists")
-                : policy.refuseDirectStreamLocal(path);
+        PosixUser user = SessionUser.of(session);
+        Optional<String> refusal = policy.refuseDirectStreamLocal(path);
         if (refusal.isPresent()) {
             refuse(opened, path, SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, refusal.get());
             return opened;
         }
-        FilesystemIdentity.callAs(user.get(), "streamlocal-connect", () -> connect(path))
+        UserIdentity.callAs(user, "streamlocal-connect", () -> connect(path))
                 .whenComplete((socket, failure) -> {
                     if (failure != null) {
                         Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;

@@ -12,8 +12,8 @@ import org.apache.sshd.common.util.buffer.Buffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.keys.SessionUser;
 import dev.sandboxsshd.shell.PosixUser;
-import dev.sandboxsshd.shell.UserDatabase;
 
 /**
  * {@code streamlocal-forward@openssh.com} ({@code ssh -R /remote.sock:local}): listens on a UNIX socket created
@@ -36,12 +36,10 @@ public final class StreamLocalForwardRequest extends AbstractConnectionServiceRe
         }
         String path = buffer.getString();
         Session session = service.getSession();
-        Optional<PosixUser> user = UserDatabase.byName(session.getUsername());
-        Optional<String> refusal = user.isEmpty()
-                ? Optional.of("user " + session.getUsername() + " no longer exists")
-                : policy.refuseStreamLocalListen(path);
+        PosixUser user = SessionUser.of(session);
+        Optional<String> refusal = policy.refuseStreamLocalListen(path);
         if (refusal.isEmpty()) {
-            refusal = listen(service, user.get(), path);
+            refusal = listen(service, user, path);
         }
         if (refusal.isPresent()) {
             LOG.warn("refused remote stream forward: originator {} user={} listen {} reason={}",

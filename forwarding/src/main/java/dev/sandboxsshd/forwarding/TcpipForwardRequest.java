@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,9 @@ import org.apache.sshd.common.util.buffer.Buffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.sandboxsshd.shell.UserDatabase;
+import dev.sandboxsshd.keys.SessionUser;
+import dev.sandboxsshd.shell.PosixUser;
+import dev.sandboxsshd.shell.UserIdentity;
 
 /**
  * The {@code tcpip-forward} global request ({@code ssh -R}), in place of MINA's: listeners where the
@@ -29,6 +32,7 @@ public final class TcpipForwardRequest extends AbstractConnectionServiceRequestH
     public static final String REQUEST = "tcpip-forward";
     private static final Logger LOG = LoggerFactory.getLogger(TcpipForwardRequest.class);
     private static final int BACKLOG = 128;
+    private static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(10);
 
     private final ForwardingPolicy policy;
 
@@ -45,15 +49,14 @@ public final class TcpipForwardRequest extends AbstractConnectionServiceRequestH
         long requestedPort = buffer.getUInt();
         Session session = service.getSession();
         String user = session.getUsername();
+        PosixUser account = SessionUser.of(session);
         Optional<String> refusal = requestedPort > 65535
                 ? Optional.of("port out of range")
-                : UserDatabase.byName(user)
-                        .map(u -> policy.refuseTcpListen(u.name(), u.uid(), (int) requestedPort))
-                        .orElse(Optional.of("user " + user + " no longer exists"));
+                : policy.refuseTcpListen(account.name(), account.uid(), (int) requestedPort);
         int boundPort = -1;
         if (refusal.isEmpty()) {
             try {
-                boundPort = listen(service, host, (int) requestedPort);
+                boundPort = listen(service, account, host, (int) requestedPort);
             } catch (IOException e) {
                 refusal = Optional.of("cannot bind: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             }
@@ -73,32 +76,19 @@ public final class TcpipForwardRequest extends AbstractConnectionServiceRequestH
         return Result.Replied;
     }
 
-    /** Binds every address the policy names on one port; the first must bind, the others are best effort. */
-    private int listen(ConnectionService service, String host, int requestedPort) throws IOException {
+    /**
+     * Binds every address the policy names on one port, the first must bind, the others are best effort; the
+     * sockets are made by a thread that is the user, so they and the connections they accept are the user's.
+     */
+    private int listen(ConnectionService service, PosixUser user, String host, int requestedPort) throws IOException {
         List<InetAddress> addresses = policy.bindAddressesFor(host);
         if (addresses.isEmpty()) {
             throw new UnknownHostException(host);
         }
-        List<ServerSocketChannel> sockets = new ArrayList<>();
-        int port = requestedPort;
+        List<ServerSocketChannel> sockets = UserIdentity.runAs(user, "tcpip-forward", SOCKET_TIMEOUT,
+                () -> bind(addresses, host, requestedPort));
         try {
-            for (InetAddress address : addresses) {
-                ServerSocketChannel socket = ServerSocketChannel.open();
-                try {
-                    socket.bind(new InetSocketAddress(address, port), BACKLOG);
-                } catch (IOException e) {
-                    socket.close();
-                    if (sockets.isEmpty()) {
-                        throw e;
-                    }
-                    // e.g. no IPv6 on this machine, or only one family's port free: OpenSSH also goes on
-                    LOG.debug("remote forward {}:{} not also on {}: {}", host, port, address, e.toString());
-                    continue;
-                }
-                sockets.add(socket);
-                port = ((InetSocketAddress) socket.getLocalAddress()).getPort();
-            }
-            int boundPort = port;
+            int boundPort = ((InetSocketAddress) sockets.get(0).getLocalAddress()).getPort();
             RemoteForwards.of(service).add(key(host, boundPort), sockets,
                     accepted -> new ForwardedTcpipChannel(host, boundPort, accepted, remoteOf(accepted)), () -> { });
             return boundPort;
@@ -108,6 +98,29 @@ public final class TcpipForwardRequest extends AbstractConnectionServiceRequestH
             }
             throw e;
         }
+    }
+
+    private static List<ServerSocketChannel> bind(List<InetAddress> addresses, String host, int requestedPort)
+            throws IOException {
+        List<ServerSocketChannel> sockets = new ArrayList<>();
+        int port = requestedPort;
+        for (InetAddress address : addresses) {
+            ServerSocketChannel socket = ServerSocketChannel.open();
+            try {
+                socket.bind(new InetSocketAddress(address, port), BACKLOG);
+            } catch (IOException e) {
+                socket.close();
+                if (sockets.isEmpty()) {
+                    throw e;
+                }
+                // e.g. no IPv6 on this machine, or only one family's port free: OpenSSH also goes on
+                LOG.debug("remote forward {}:{} not also on {}: {}", host, port, address, e.toString());
+                continue;
+            }
+            sockets.add(socket);
+            port = ((InetSocketAddress) socket.getLocalAddress()).getPort();
+        }
+        return sockets;
     }
 
     private static InetSocketAddress remoteOf(java.nio.channels.SocketChannel accepted) {

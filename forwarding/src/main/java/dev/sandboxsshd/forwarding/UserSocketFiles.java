@@ -14,21 +14,20 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
-import dev.sandboxsshd.shell.FilesystemIdentity;
+import dev.sandboxsshd.shell.UserIdentity;
 import dev.sandboxsshd.shell.PosixUser;
 
 /**
- * Listening UNIX sockets made and removed by a thread holding the user's filesystem identity: the socket file is
- * the user's and only where they may create files, mode 0600 as OpenSSH's {@code StreamLocalBindMask 0177}.
+ * Listening UNIX sockets made and removed by a thread that is the user: the socket file is the user's and only where
+ * they may create files, mode 0600 as OpenSSH's {@code StreamLocalBindMask 0177}, and peers see the user's
+ * credentials on it.
  */
 final class UserSocketFiles {
-    private static final long FILESYSTEM_TIMEOUT_SECONDS = 10;
+    private static final Duration FILESYSTEM_TIMEOUT = Duration.ofSeconds(10);
     private static final SecureRandom RANDOM = new SecureRandom();
     /** sun_path less its terminating NUL. */
     private static final int MAX_SOCKET_PATH_BYTES = 107;
@@ -100,19 +99,6 @@ final class UserSocketFiles {
     }
 
     private static <T> T asUser(PosixUser user, String purpose, Callable<T> work) throws IOException {
-        try {
-            return FilesystemIdentity.callAs(user, purpose, work).get(FILESYSTEM_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            throw new IOException(cause.getMessage(), cause);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted");
-        } catch (TimeoutException e) {
-            throw new IOException("filesystem did not answer within " + FILESYSTEM_TIMEOUT_SECONDS + " s");
-        }
+        return UserIdentity.runAs(user, purpose, FILESYSTEM_TIMEOUT, work);
     }
 }

@@ -1,6 +1,7 @@
 package dev.sandboxsshd.keys;
 
 import java.security.PublicKey;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.sshd.common.config.keys.KeyUtils;
@@ -9,9 +10,13 @@ import org.apache.sshd.server.session.ServerSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.PosixUser;
+import dev.sandboxsshd.shell.UserDatabase;
+
 /**
  * Accepts exactly one public key for exactly one user. The pair is swapped atomically, so a re-enable never
- * opens a window in which both or neither of the old and new keys work.
+ * opens a window in which both or neither of the old and new keys work. The account is looked up here, once per
+ * connection, and bound to the session ({@link SessionUser}); an account that no longer exists is refused here.
  */
 public final class TrustedKeyAuthenticator implements PublickeyAuthenticator {
     private static final Logger LOG = LoggerFactory.getLogger(TrustedKeyAuthenticator.class);
@@ -41,7 +46,12 @@ public final class TrustedKeyAuthenticator implements PublickeyAuthenticator {
         } else if (!KeyUtils.compareKeys(current.key(), key)) {
             reason = "key is not the enabled key";
         } else {
-            return true;
+            Optional<PosixUser> user = UserDatabase.byName(username);
+            if (user.isPresent()) {
+                SessionUser.bind(session, user.get());
+                return true;
+            }
+            reason = "user no longer exists";
         }
         LOG.warn("refused publickey auth: remote={} user={} key={} {} reason={}",
                 session.getClientAddress(), username, KeyUtils.getKeyType(key), Fingerprints.sha256(key), reason);

@@ -18,7 +18,7 @@ import org.apache.sshd.sftp.server.FileHandle;
 import org.apache.sshd.sftp.server.SftpFileSystemAccessor;
 import org.apache.sshd.sftp.server.SftpSubsystemProxy;
 
-import dev.sandboxsshd.shell.FilesystemIdentity;
+import dev.sandboxsshd.shell.UserIdentity;
 
 /**
  * MINA's file access with two OpenSSH behaviours: relative paths (and the client's initial {@code realpath .}) are
@@ -84,7 +84,7 @@ final class HomeFileSystemAccessor implements SftpFileSystemAccessor {
     private static Set<PosixFilePermission> masked(Set<PosixFilePermission> perms) {
         Set<PosixFilePermission> out = EnumSet.noneOf(PosixFilePermission.class);
         out.addAll(perms);
-        int umask = FilesystemIdentity.DEFAULT_UMASK;
+        int umask = UserIdentity.DEFAULT_UMASK;
         PosixFilePermission[] bits = {PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
                 PosixFilePermission.OTHERS_READ, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE,
                 PosixFilePermission.GROUP_READ, PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,

@@ -9,7 +9,7 @@ import org.apache.sshd.server.command.Command;
 import org.apache.sshd.server.command.CommandFactory;
 
 import dev.sandboxsshd.shell.PosixUser;
-import dev.sandboxsshd.shell.UserDatabase;
+import dev.sandboxsshd.keys.SessionUser;
 
 /**
  * Exec requests for the legacy SCP protocol ({@code scp -t} / {@code scp -f}, what {@code scp -O} runs) are served
@@ -29,8 +29,7 @@ public final class ScpCommands implements CommandFactory {
         if (!isScpServerCommand(command)) {
             return shell.createCommand(channel, command);
         }
-        String name = channel.getSession().getUsername();
-        PosixUser user = UserDatabase.byName(name).orElseThrow(() -> new IOException("user " + name + " no longer exists"));
+        PosixUser user = SessionUser.of(channel.getSession());
         return new ScpCommand(channel, command, UserExecutors.singleThread(user, "scp"), BUFFER, BUFFER,
                 new HomeScpFileOpener(user.home()), null) {
             @Override

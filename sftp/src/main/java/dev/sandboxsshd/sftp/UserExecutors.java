@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.sshd.common.util.threads.CloseableExecutorService;
 import org.apache.sshd.common.util.threads.SshThreadPoolExecutor;
 
-import dev.sandboxsshd.shell.FilesystemIdentity;
+import dev.sandboxsshd.shell.UserIdentity;
 import dev.sandboxsshd.shell.PosixUser;
 
 /**
@@ -20,6 +20,6 @@ final class UserExecutors {
 
     static CloseableExecutorService singleThread(PosixUser user, String purpose) {
         return new SshThreadPoolExecutor(1, 1, 0L, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
-                FilesystemIdentity.threadsFor(user, purpose), new ThreadPoolExecutor.AbortPolicy());
+                UserIdentity.threadsFor(user, purpose), new ThreadPoolExecutor.AbortPolicy());
     }
 }

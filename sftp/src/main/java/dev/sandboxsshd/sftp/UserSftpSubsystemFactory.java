@@ -13,11 +13,9 @@ import org.apache.sshd.sftp.server.SftpSubsystem;
 import org.apache.sshd.sftp.server.SftpSubsystemConfigurator;
 import org.apache.sshd.sftp.server.SftpSubsystemFactory;
 import org.apache.sshd.sftp.server.UnsupportedAttributePolicy;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.shell.PosixUser;
-import dev.sandboxsshd.shell.UserDatabase;
+import dev.sandboxsshd.keys.SessionUser;
 
 /**
  * The {@code sftp} subsystem: MINA's SFTP server, each session on its own thread with the session user's
@@ -32,7 +30,6 @@ public final class UserSftpSubsystemFactory implements SubsystemFactory {
      */
     public static final int READ_LENGTH = 256 * 1024 - 1024;
 
-    private static final Logger LOG = LoggerFactory.getLogger(UserSftpSubsystemFactory.class);
     private final SftpSubsystemFactory defaults = new SftpSubsystemFactory();
 
     @Override
@@ -42,11 +39,7 @@ public final class UserSftpSubsystemFactory implements SubsystemFactory {
 
     @Override
     public Command createSubsystem(ChannelSession channel) throws IOException {
-        String name = channel.getSession().getUsername();
-        PosixUser user = UserDatabase.byName(name).orElseThrow(() -> {
-            LOG.warn("refused sftp: remote={} user={} reason=user no longer exists", channel.getSession().getRemoteAddress(), name);
-            return new IOException("user " + name + " no longer exists");
-        });
+        PosixUser user = SessionUser.of(channel.getSession());
         SftpSubsystem subsystem = new UserSftpSubsystem(channel, new Configurator(defaults,
                 UserExecutors.singleThread(user, "sftp"), new HomeFileSystemAccessor(user.home())), user.home());
         defaults.getRegisteredListeners().forEach(subsystem::addSftpEventListener);

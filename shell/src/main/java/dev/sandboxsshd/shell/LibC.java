@@ -14,11 +14,23 @@ interface LibC extends Library {
 
     int geteuid();
 
-    int setfsuid(int fsuid);
-
-    int setfsgid(int fsgid);
-
     int umask(int mask);
+
+    int unshare(int flags);
+
+    int chdir(String path);
+
+    int chown(String path, int uid, int gid);
+
+    int chmod(String path, int mode);
+
+    int open(String path, int flags);
+
+    long write(int fd, byte[] buf, long count);
+
+    int getresuid(int[] ruid, int[] euid, int[] suid);
+
+    int getresgid(int[] rgid, int[] egid, int[] sgid);
 
     long syscall(long number, Object... args);
 
@@ -33,6 +45,8 @@ interface LibC extends Library {
     int getgrouplist(String user, int group, int[] groups, IntByReference ngroups);
 
     int getgrgid_r(int gid, Group grp, Pointer buf, long buflen, PointerByReference result);
+
+    int getgrnam_r(String name, Group grp, Pointer buf, long buflen, PointerByReference result);
 
     int statvfs(String path, Pointer buf);
 
@@ -55,8 +69,6 @@ interface LibC extends Library {
     int posix_spawn_file_actions_adddup2(Pointer actions, int fd, int newfd);
 
     int posix_spawn_file_actions_addopen(Pointer actions, int fd, String path, int oflag, int mode);
-
-    int posix_spawn_file_actions_addchdir_np(Pointer actions, String path);
 
     int posix_spawn_file_actions_addclosefrom_np(Pointer actions, int from);
 

@@ -1,7 +1,6 @@
 package dev.sandboxsshd.shell;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -12,7 +11,8 @@ import com.sun.jna.ptr.IntByReference;
 /**
  * glibc's {@code posix_spawn}: the child leads a new session, has default signal dispositions and an empty mask,
  * inherits only fds 0-2 (the JVM's own descriptors never leak into a user's process), and is our own child, so
- * {@code waitpid} gives us its full wait status (the JDK and pty4j keep only 128+N for a killed child).
+ * {@code waitpid} gives us its full wait status (the JDK and pty4j keep only 128+N for a killed child). The child
+ * starts with the credentials, working directory and umask of the calling thread (see {@link UserIdentity}).
  */
 final class PosixSpawn {
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
@@ -37,7 +37,18 @@ final class PosixSpawn {
     private PosixSpawn() {
     }
 
-    static int spawn(List<String> argv, Map<String, String> environment, Path directory, List<Stdio> stdio)
+    /** The spawn itself failed (the exec included): the errno, as glibc reports it from the child. */
+    static final class Failed extends IOException {
+        final int errno;
+
+        Failed(String path, int errno) {
+            super("cannot run " + path + ": " + C.strerror(errno));
+            this.errno = errno;
+        }
+    }
+
+    /** Runs {@code path} with {@code argv} (whose first word is what the program sees as its name). */
+    static int spawn(String path, List<String> argv, Map<String, String> environment, List<Stdio> stdio)
             throws IOException {
         Memory actions = new Memory(256);
         Memory attr = new Memory(1024);
@@ -53,7 +64,6 @@ final class PosixSpawn {
                 }
             }
             check(C.posix_spawn_file_actions_addclosefrom_np(actions, 3), "closefrom");
-            check(C.posix_spawn_file_actions_addchdir_np(actions, directory.toString()), "chdir");
             check(C.posix_spawnattr_setflags(attr, (short) (POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)),
                     "flags");
             C.sigemptyset(sigset);
@@ -63,10 +73,10 @@ final class PosixSpawn {
 
             String[] env = environment.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
             IntByReference pid = new IntByReference();
-            int rc = C.posix_spawn(pid, argv.get(0), actions, attr, new StringArray(argv.toArray(String[]::new)),
+            int rc = C.posix_spawn(pid, path, actions, attr, new StringArray(argv.toArray(String[]::new)),
                     new StringArray(env));
             if (rc != 0) {
-                throw new IOException("cannot run " + argv.get(0) + ": " + C.strerror(rc));
+                throw new Failed(path, rc);
             }
             return pid.getValue();
         } finally {

@@ -46,6 +46,25 @@ public final class UserDatabase {
         return Optional.empty();
     }
 
+    /** The id of a group, by name. */
+    public static Optional<Integer> groupId(String name) {
+        for (long size = 4096; size <= 1 << 20; size *= 4) {
+            LibC.Group grp = new LibC.Group();
+            Memory buf = new Memory(size);
+            PointerByReference result = new PointerByReference();
+            int rc = LibC.INSTANCE.getgrnam_r(name, grp, buf, size, result);
+            if (rc == ERANGE) {
+                continue;
+            }
+            if (rc != 0 || result.getValue() == null) {
+                return Optional.empty();
+            }
+            grp.read();
+            return Optional.of(grp.gr_gid);
+        }
+        return Optional.empty();
+    }
+
     /** The effective user of this process. */
     public static PosixUser current() {
         int uid = LibC.INSTANCE.geteuid();

@@ -11,9 +11,9 @@ import java.util.concurrent.CountDownLatch;
 import dev.sandboxsshd.forwarding.OpenSshForwardingPolicy;
 import dev.sandboxsshd.keys.HostKeys;
 import dev.sandboxsshd.server.pty.PtySessions;
-import dev.sandboxsshd.shell.FilesystemIdentity;
+import dev.sandboxsshd.shell.UserIdentity;
 import dev.sandboxsshd.shell.Hostname;
-import dev.sandboxsshd.shell.SetprivLauncher;
+import dev.sandboxsshd.shell.SpawnLauncher;
 import dev.sandboxsshd.shell.UserDatabase;
 import dev.sandboxsshd.shell.UserLauncher;
 
@@ -46,7 +46,7 @@ public final class Main {
     private static void run(DaemonOptions options) throws Exception {
         long pid = ProcessHandle.current().pid();
         // Files the daemon creates for users (SFTP, SCP) and the processes it starts get sshd's default umask.
-        FilesystemIdentity.setProcessUmask(FilesystemIdentity.DEFAULT_UMASK);
+        UserIdentity.setProcessUmask(UserIdentity.DEFAULT_UMASK);
         if (options.setHostname()) {
             Hostname.set(options.hostname());
         }
@@ -54,7 +54,7 @@ public final class Main {
         createPrivateDirectory(stateDir);
         KeyPair hostKey = HostKeys.loadOrCreate(stateDir);
         ApiToken token = ApiToken.loadOrCreate(options.apiTokenFile());
-        UserLauncher launcher = SetprivLauncher.forThisProcess();
+        UserLauncher launcher = SpawnLauncher.forThisProcess();
         SshService ssh = new SshService(options.sshListen(), hostKey, launcher,
                 new OpenSshForwardingPolicy(options.forwarding()), stateDir);
 

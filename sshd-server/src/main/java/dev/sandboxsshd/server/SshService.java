@@ -9,11 +9,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.common.channel.RequestHandler;
+import org.apache.sshd.common.io.nio2.Nio2ServiceFactoryFactory;
 import org.apache.sshd.common.session.ConnectionService;
+import org.apache.sshd.common.util.threads.CloseableExecutorService;
+import org.apache.sshd.common.util.threads.SshThreadPoolExecutor;
+import org.apache.sshd.common.util.threads.SshdThreadFactory;
 import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.global.CancelTcpipForwardHandler;
@@ -157,6 +164,11 @@ public final class SshService implements AutoCloseable {
 
     private SshServer build() {
         SshServer sshd = SshServer.setUpDefaultServer();
+        // Every I/O thread exists before any session does. A thread inherits the credentials of the thread that
+        // creates it, and MINA's pools start theirs on demand: one grown from a user's identity thread (an SFTP reply
+        // whose write completed, a -L connect) would have been a shared I/O thread with that user's uid for good.
+        int workers = CoreModuleProperties.NIO_WORKERS.getRequired(sshd);
+        sshd.setIoServiceFactoryFactory(new Nio2ServiceFactoryFactory(() -> startedPool("nio2", workers)));
         sshd.setHost(listen.host());
         sshd.setPort(listen.port());
         Algorithms.apply(sshd);
@@ -197,6 +209,13 @@ public final class SshService implements AutoCloseable {
         // MINA's default would fail the channel's writer after 30 s.
         CoreModuleProperties.WAIT_FOR_SPACE_TIMEOUT.set(sshd, Duration.ofDays(3650));
         return sshd;
+    }
+
+    private static CloseableExecutorService startedPool(String name, int threads) {
+        SshThreadPoolExecutor pool = new SshThreadPoolExecutor(threads, threads, 0L, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), new SshdThreadFactory(name), new ThreadPoolExecutor.CallerRunsPolicy());
+        pool.prestartAllCoreThreads();
+        return pool;
     }
 
     private String boundAddress() {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -56,6 +57,11 @@ final class OpenSshServer implements AutoCloseable {
      * Skips the calling test when not root or when openssh-server is not installed.
      */
     static OpenSshServer start(Path dir, ClientKey key) throws Exception {
+        return start(dir, key, List.of());
+    }
+
+    /** @param prefix a wrapper that execs sshd, such as {@code unshare --mount} with a bind mount (as for DaemonProcess) */
+    static OpenSshServer start(Path dir, ClientKey key, List<String> prefix) throws Exception {
         assumeTrue(TestUser.ROOT, TestUser.NOT_ROOT);
         assumeTrue(Files.isExecutable(SSHD), "needs OpenSSH's " + SSHD + " as the reference server: apt-get install"
                 + " openssh-server (.ci/run does, without starting its service)");
@@ -92,8 +98,9 @@ final class OpenSshServer implements AutoCloseable {
                     "AllowTcpForwarding yes",
                     "AllowStreamLocalForwarding yes",
                     ""));
-            Process process = new ProcessBuilder(SSHD.toString(), "-D", "-e", "-f", config.toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            List<String> argv = new ArrayList<>(prefix);
+            argv.addAll(List.of(SSHD.toString(), "-D", "-e", "-f", config.toString()));
+            Process process = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             OpenSshServer server = new OpenSshServer(port, dir, log, new OpenSsh(port, user, key), process);
             try {
                 String listening = "Server listening on 127.0.0.1 port " + port + ".";

@@ -194,10 +194,10 @@ class PtySessionsIT {
             {"{\"command\": \"/bin/sh\", \"args\": \"-l\"}", "args must be an array"},
             {"{\"command\": \"/bin/sh\", \"args\": [1]}", "args[0] must be a string"},
             {"{\"command\": \"/bin/sh\", \"env\": {\"A\": 1}}", "env.A must be a string"},
-            {"{\"command\": \"/no/such/program\"}", "no such file"},
+            {"{\"command\": \"/no/such/program\"}", "command /no/such/program: No such file or directory"},
             {"{\"command\": \"no-such-program-anywhere\"}", "command not found"},
-            {"{\"command\": \"" + notExecutable + "\"}", "not executable"},
-            {"{\"command\": \"/bin/sh\", \"working_dir\": \"/no/such/dir\"}", "working_dir /no/such/dir does not exist"},
+            {"{\"command\": \"" + notExecutable + "\"}", "command " + notExecutable + ": Permission denied"},
+            {"{\"command\": \"/bin/sh\", \"working_dir\": \"/no/such/dir\"}", "working_dir /no/such/dir: No such file or directory"},
         };
         int before = daemon.call("GET", "/api/v1/pty", null).body().get("sessions").size();
         for (String[] c : cases) {

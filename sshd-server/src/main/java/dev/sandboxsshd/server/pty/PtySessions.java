@@ -2,7 +2,6 @@ package dev.sandboxsshd.server.pty;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -22,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.server.ApiError;
+import dev.sandboxsshd.shell.LaunchRefused;
 import dev.sandboxsshd.shell.LaunchSpec;
 import dev.sandboxsshd.shell.LoginEnvironment;
 import dev.sandboxsshd.shell.PosixUser;
@@ -82,10 +82,6 @@ public final class PtySessions implements AutoCloseable {
     public Created create(PtyCreateRequest request) throws ApiError {
         PosixUser user = backendUser.resolve();
         Path workingDir = request.workingDir() == null ? user.home() : Path.of(request.workingDir());
-        if (!Files.isDirectory(workingDir)) {
-            throw new ApiError(400, "working_dir " + workingDir + " does not exist or is not a directory");
-        }
-        checkExecutable(request.command(), user);
         Map<String, String> environment = new LinkedHashMap<>(LoginEnvironment.of(user));
         environment.put("TERM", DEFAULT_TERM);
         environment.putAll(request.env());
@@ -94,9 +90,13 @@ public final class PtySessions implements AutoCloseable {
         argv.addAll(request.args());
         UserProcess process;
         try {
-            process = launcher.startPty(new LaunchSpec(user, argv, environment, workingDir), request.size(), null);
+            // the kernel decides, as the user, whether the directory may be entered and the command executed
+            process = launcher.startPty(new LaunchSpec(user, argv, environment, workingDir, false), request.size(), null);
+        } catch (LaunchRefused e) {
+            String field = e.part() == LaunchRefused.Part.WORKING_DIRECTORY ? "working_dir " : "command ";
+            throw new ApiError(400, field + e.subject() + ": " + e.reason());
         } catch (IOException e) {
-            throw new ApiError(400, "cannot start command " + request.command() + ": " + e.getMessage());
+            throw new ApiError(500, "cannot start command " + request.command() + ": " + e.getMessage());
         }
         String id = randomId(16);
         String token = randomId(32);
@@ -178,43 +178,6 @@ public final class PtySessions implements AutoCloseable {
             throw new ApiError(404, "no PTY session " + id);
         }
         return session;
-    }
-
-    /**
-     * A command named by path must be a file the user may execute (a bare name is looked up in PATH by the
-     * launcher), so a typo is a 400 now rather than a session that silently exits 127.
-     */
-    private static void checkExecutable(String command, PosixUser user) throws ApiError {
-        if (!command.contains("/")) {
-            return;
-        }
-        Path path = Path.of(command);
-        try {
-            if (!Files.exists(path)) {
-                throw new ApiError(400, "command " + command + ": no such file");
-            }
-            if (!Files.isRegularFile(path)) {
-                throw new ApiError(400, "command " + command + ": not a regular file");
-            }
-            int mode = (Integer) Files.getAttribute(path, "unix:mode");
-            int owner = (Integer) Files.getAttribute(path, "unix:uid");
-            int group = (Integer) Files.getAttribute(path, "unix:gid");
-            boolean executable;
-            if (user.uid() == 0) {
-                executable = (mode & 0111) != 0;
-            } else if (owner == user.uid()) {
-                executable = (mode & 0100) != 0;
-            } else if (group == user.gid() || user.groups().contains(group)) {
-                executable = (mode & 0010) != 0;
-            } else {
-                executable = (mode & 0001) != 0;
-            }
-            if (!executable) {
-                throw new ApiError(400, "command " + command + ": not executable by " + user.name());
-            }
-        } catch (IOException e) {
-            throw new ApiError(400, "command " + command + ": " + e.getMessage());
-        }
     }
 
     private static String randomId(int bytes) {

@@ -6,8 +6,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -26,12 +24,12 @@ import org.apache.sshd.server.command.Command;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.keys.SessionUser;
 import dev.sandboxsshd.shell.LaunchSpec;
 import dev.sandboxsshd.shell.LoginEnvironment;
 import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.ProcessSignals;
 import dev.sandboxsshd.shell.PtySize;
-import dev.sandboxsshd.shell.UserDatabase;
 import dev.sandboxsshd.shell.UserLauncher;
 import dev.sandboxsshd.shell.UserProcess;
 
@@ -92,12 +90,7 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
 
     @Override
     public void start(ChannelSession session, Environment env) throws IOException {
-        String userName = session.getSession().getUsername();
-        PosixUser user = UserDatabase.byName(userName).orElse(null);
-        if (user == null) {
-            fail("sandbox-sshd: user " + userName + " no longer exists\n");
-            return;
-        }
+        PosixUser user = SessionUser.of(session.getSession());
         Map<String, String> requested = env.getEnv();
         boolean tty = requested.containsKey(Environment.ENV_COLUMNS);
 
@@ -112,14 +105,10 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
         }
         addConnectionVariables(environment);
 
-        Path workingDirectory = user.home();
-        if (!Files.isDirectory(workingDirectory)) {
-            writeQuietly(err, "Could not chdir to home directory " + workingDirectory + ": No such file or directory\n");
-            workingDirectory = Path.of("/");
-        }
         List<String> argv = command == null ? List.of(user.shell(), "-l") : List.of(user.shell(), "-c", command);
         try {
-            LaunchSpec spec = new LaunchSpec(user, argv, environment, workingDirectory);
+            // a home the user may not enter: sshd's notice, and the session starts in /
+            LaunchSpec spec = new LaunchSpec(user, argv, environment, user.home(), true);
             UserProcess started = tty
                     ? launcher.startPty(spec, PtySize.lenient(intOf(requested.get(Environment.ENV_COLUMNS)),
                             intOf(requested.get(Environment.ENV_LINES))), "SSH_TTY")
@@ -128,7 +117,7 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
             env.addSignalListener(this);
             startPumps(started);
         } catch (IOException | RuntimeException e) {
-            LOG.warn("cannot start session for user={} remote={}: {}", userName,
+            LOG.warn("cannot start session for user={} remote={}: {}", user.name(),
                     session.getSession().getRemoteAddress(), e.toString());
             fail("sandbox-sshd: cannot start " + (command == null ? "shell" : "command") + ": " + e.getMessage() + "\n");
         }

@@ -1,0 +1,188 @@
+package dev.sandboxsshd.shell;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import com.pty4j.WinSize;
+import com.pty4j.unix.Pty;
+import com.sun.jna.Native;
+
+/**
+ * The one launcher. Every process is spawned ({@link PosixSpawn}) by a thread that has become the user
+ * ({@link UserIdentity}): the child is the user from its first instruction, so the kernel checks as the user the
+ * working directory it enters and the program it executes, and nothing of the request (environment, directory,
+ * command) is ever applied with root's rights. Terminals are pty4j's {@link Pty}, handed to the user as sshd does.
+ */
+public final class SpawnLauncher implements UserLauncher {
+    private static final Duration SPAWN_TIMEOUT = Duration.ofSeconds(30);
+    private static final int ENOENT = 2;
+    private static final int EACCES = 13;
+    private static final int ENOTDIR = 20;
+    private static final int O_WRONLY = 1;
+    private static final int O_NOCTTY = 0x100;
+    private static final LibC C = LibC.INSTANCE;
+
+    private final boolean daemonIsRoot;
+    /** The group terminals belong to (sshd: "tty" with mode 0620, else the user's group with 0600). */
+    private final Optional<Integer> ttyGroup;
+
+    private SpawnLauncher(boolean daemonIsRoot, Optional<Integer> ttyGroup) {
+        this.daemonIsRoot = daemonIsRoot;
+        this.ttyGroup = ttyGroup;
+    }
+
+    public static SpawnLauncher forThisProcess() {
+        return new SpawnLauncher(UserDatabase.runningAsRoot(), UserDatabase.groupId("tty"));
+    }
+
+    @Override
+    public UserProcess startPiped(LaunchSpec spec) throws IOException {
+        int[] in = PosixSpawn.pipe();
+        int[] out = null;
+        int[] err = null;
+        try {
+            out = PosixSpawn.pipe();
+            err = PosixSpawn.pipe();
+            int stderr = err[1];
+            int pid = spawnAs(spec, spec.environment(), List.of(
+                    PosixSpawn.Stdio.dup(in[0], 0), PosixSpawn.Stdio.dup(out[1], 1), PosixSpawn.Stdio.dup(err[1], 2)),
+                    notice -> writeFully(stderr, notice));
+            PosixSpawn.close(in[0]);
+            PosixSpawn.close(out[1]);
+            PosixSpawn.close(err[1]);
+            return UserProcess.piped(pid, in[1], out[0], err[0]);
+        } catch (IOException | RuntimeException e) {
+            for (int[] p : new int[][] {in, out, err}) {
+                if (p != null) {
+                    PosixSpawn.close(p[0]);
+                    PosixSpawn.close(p[1]);
+                }
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public UserProcess startPty(LaunchSpec spec, PtySize size, String ttyNameVariable) throws IOException {
+        Pty pty = new Pty();
+        try {
+            // Sized before the child exists, so even its first `stty size` sees the client's size.
+            pty.setWindowSize(new WinSize(size.cols(), size.rows()), null);
+            String terminal = pty.getSlaveName();
+            giveTerminal(terminal, spec.user());
+            Map<String, String> environment = spec.environment();
+            if (ttyNameVariable != null) {
+                environment = new HashMap<>(environment);
+                environment.put(ttyNameVariable, terminal);
+            }
+            // The child leads a new session and opens the terminal without O_NOCTTY: it becomes its controlling tty.
+            int pid = spawnAs(spec, environment, List.of(
+                    PosixSpawn.Stdio.open(terminal, 0), PosixSpawn.Stdio.dup(0, 1), PosixSpawn.Stdio.dup(0, 2)),
+                    notice -> writeToTerminal(terminal, notice));
+            return UserProcess.onTerminal(pid, pty);
+        } catch (IOException | RuntimeException e) {
+            pty.close();
+            throw e;
+        }
+    }
+
+    /** What to do with sshd's notice about a working directory that could not be entered. */
+    private interface Notices {
+        void write(String notice) throws IOException;
+    }
+
+    /** On a thread that is the user: enter the directory, then execute the program, each checked by the kernel. */
+    private static int spawnAs(LaunchSpec spec, Map<String, String> environment, List<PosixSpawn.Stdio> stdio,
+                               Notices notices) throws IOException {
+        return UserIdentity.runAs(spec.user(), "spawn", SPAWN_TIMEOUT, () -> {
+            enter(spec, notices);
+            return execute(spec.command(), environment, stdio);
+        });
+    }
+
+    private static void enter(LaunchSpec spec, Notices notices) throws IOException {
+        String dir = spec.workingDirectory().toString();
+        if (C.chdir(dir) == 0) {
+            return;
+        }
+        String reason = C.strerror(Native.getLastError());
+        if (!spec.orRoot()) {
+            throw new LaunchRefused(LaunchRefused.Part.WORKING_DIRECTORY, dir, reason);
+        }
+        notices.write("Could not chdir to home directory " + dir + ": " + reason + "\n");
+        if (C.chdir("/") != 0) {
+            throw new LaunchRefused(LaunchRefused.Part.WORKING_DIRECTORY, "/", C.strerror(Native.getLastError()));
+        }
+    }
+
+    /**
+     * execvp's rules: a name with a slash is run as it is; a bare name is tried in each directory of the PATH the
+     * process will have, skipping those where it is missing, and "Permission denied" wins over "not found".
+     */
+    private static int execute(List<String> argv, Map<String, String> environment, List<PosixSpawn.Stdio> stdio)
+            throws IOException {
+        String program = argv.get(0);
+        if (program.contains("/")) {
+            try {
+                return PosixSpawn.spawn(program, argv, environment, stdio);
+            } catch (PosixSpawn.Failed e) {
+                throw new LaunchRefused(LaunchRefused.Part.COMMAND, program, C.strerror(e.errno));
+            }
+        }
+        String path = environment.getOrDefault("PATH", LoginEnvironment.USER_PATH);
+        int failure = ENOENT;
+        for (String dir : path.split(":", -1)) {
+            try {
+                return PosixSpawn.spawn(Path.of(dir.isEmpty() ? "." : dir, program).toString(), argv, environment, stdio);
+            } catch (PosixSpawn.Failed e) {
+                if (e.errno == EACCES) {
+                    failure = EACCES;
+                } else if (e.errno != ENOENT && e.errno != ENOTDIR) {
+                    failure = e.errno;
+                    break;
+                }
+            }
+        }
+        throw new LaunchRefused(LaunchRefused.Part.COMMAND, program,
+                failure == ENOENT ? "command not found" : C.strerror(failure));
+    }
+
+    /** sshd's pty_setowner: the terminal is the user's, group tty and 0620 (or their own group and 0600). */
+    private void giveTerminal(String terminal, PosixUser user) throws IOException {
+        if (!daemonIsRoot) {
+            return; // it is ours already, and we are the user
+        }
+        int gid = ttyGroup.orElse(user.gid());
+        int mode = ttyGroup.isPresent() ? 0620 : 0600;
+        if (C.chown(terminal, user.uid(), gid) != 0 || C.chmod(terminal, mode) != 0) {
+            throw new IOException("cannot give " + terminal + " to " + user.name() + ": " + C.strerror(Native.getLastError()));
+        }
+    }
+
+    /** Written through the terminal (as the user, who owns it now), so the client sees it before any output. */
+    private static void writeToTerminal(String terminal, String notice) throws IOException {
+        int fd = C.open(terminal, O_WRONLY | O_NOCTTY | PosixSpawn.O_CLOEXEC);
+        if (fd < 0) {
+            throw new IOException("cannot open " + terminal + ": " + C.strerror(Native.getLastError()));
+        }
+        try {
+            writeFully(fd, notice);
+        } finally {
+            PosixSpawn.close(fd);
+        }
+    }
+
+    private static void writeFully(int fd, String text) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        // a notice is far smaller than a pipe's or a terminal's buffer: one write takes it whole
+        if (C.write(fd, bytes, bytes.length) != bytes.length) {
+            throw new IOException("cannot write a notice: " + C.strerror(Native.getLastError()));
+        }
+    }
+}
