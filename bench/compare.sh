@@ -26,10 +26,15 @@ restore_authorized_keys() {
   elif [ -f "$B/ak.added" ]; then rm -f "$AK" "$B/ak.added"; fi
   if [ -f "$B/sshdir.added" ]; then rmdir /home/tl-user/.ssh 2>/dev/null || true; rm "$B/sshdir.added"; fi
 }
+# The password field is unlocked for the run (below) and put back as it was.
+restore_password_field() {
+  if [ -f "$B/pw.saved" ]; then usermod -p "$(cat "$B/pw.saved")" tl-user; rm "$B/pw.saved"; fi
+}
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   restore_authorized_keys
+  restore_password_field
   rm -rf "$B" /home/tl-user/bench-xfer
 }
 trap cleanup EXIT
@@ -49,7 +54,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 id tl-user >/dev/null 2>&1 || useradd -m -s /bin/bash -G sudo tl-user
 # OpenSSH (UsePAM no) refuses a locked account ('!', what useradd leaves); '*' is unlocked but has no password.
-if passwd -S tl-user | awk '{exit !($2 == "L")}'; then usermod -p '*' tl-user; fi
+if passwd -S tl-user | awk '{exit !($2 == "L")}'; then
+  getent shadow tl-user | cut -d: -f2 > "$B/pw.saved"
+  usermod -p '*' tl-user
+fi
 [ -f sshd-server/target/sandbox-sshd.jar ] || mvn -q -DskipTests package
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

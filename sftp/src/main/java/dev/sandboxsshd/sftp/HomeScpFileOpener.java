@@ -1,8 +1,11 @@
 package dev.sandboxsshd.sftp;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystem;
@@ -13,6 +16,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Set;
 
@@ -72,13 +76,45 @@ final class HomeScpFileOpener extends DefaultScpFileOpener {
         }
     }
 
+    /**
+     * As OpenSSH's scp sink: an existing file is not truncated when it is opened but cut to the received size once
+     * every byte has arrived, so copying a file onto itself keeps it, and an interrupted copy never leaves it empty.
+     */
     @Override
     public OutputStream openWrite(Session session, Path file, long size, Set<PosixFilePermission> permissions,
                                   OpenOption... options) throws IOException {
         try {
-            return super.openWrite(session, file, size, permissions, options);
+            return new InPlaceOutput(FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE));
         } catch (IOException e) {
             throw scpError(file, e);
+        }
+    }
+
+    /** Called only when the copy completed: the file ends where the received data does. */
+    @Override
+    public void closeWrite(Session session, Path file, long size, Set<PosixFilePermission> permissions, OutputStream os)
+            throws IOException {
+        try (OutputStream closing = os) {
+            if (os instanceof InPlaceOutput written) {
+                written.channel.truncate(size);
+            }
+        } catch (IOException e) {
+            throw scpError(file, e);
+        }
+    }
+
+    /** A plain stream on the channel, which {@link #closeWrite} truncates before closing. */
+    private static final class InPlaceOutput extends FilterOutputStream {
+        final FileChannel channel;
+
+        InPlaceOutput(FileChannel channel) {
+            super(Channels.newOutputStream(channel));
+            this.channel = channel;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -90,6 +91,34 @@ class ScpIT {
         OpenSsh.Result r = fx.ssh.scp(options(mode), ":" + remote + "/missing", dir.resolve("m").toString());
         assertEquals(1, r.exit());
         assertTrue(r.stderr().contains(remote + "/missing") && r.stderr().contains("No such file or directory"), r.stderr());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"up", "down"})
+    void legacyCopyOfAFileOntoItselfKeepsIt(String direction) throws Exception {
+        // OpenSSH's regress/scp.sh "copy local file to remote file in place" (and back): one file, both ends
+        byte[] data = new byte[4 << 20];
+        new java.util.Random(7).nextBytes(data);
+        String sha = TransferFixture.sha256(Files.write(dir.resolve("inplace-" + direction + ".orig"), data));
+        String path = remote + "/inplace-" + direction + ".bin";
+        Files.write(Path.of(path), data);
+        Files.setAttribute(Path.of(path), "unix:uid", TestUser.backend().uid());
+        Files.setAttribute(Path.of(path), "unix:gid", TestUser.backend().gid());
+        OpenSsh.Result r = direction.equals("up")
+                ? fx.ssh.scp(List.of("-O"), path, ":" + path)
+                : fx.ssh.scp(List.of("-O"), ":" + path, path);
+        assertEquals(0, r.exit(), r.stderr());
+        assertEquals(sha, TransferFixture.remoteSha256(fx.ssh, path));
+    }
+
+    @Test
+    void legacyCopyOntoALongerFileLeavesExactlyTheNewBytes() throws Exception {
+        String target = remote + "/shorter.txt";
+        assertEquals(0, fx.ssh.run("head -c 100000 /dev/zero > " + target).exit());
+        Path small = Files.writeString(dir.resolve("shorter.txt"), "short");
+        OpenSsh.Result r = fx.ssh.scp(List.of("-O"), small.toString(), ":" + target);
+        assertEquals(0, r.exit(), r.stderr());
+        assertEquals("short", fx.ssh.run("cat " + target).out());
     }
 
     private static List<String> options(String mode) {
