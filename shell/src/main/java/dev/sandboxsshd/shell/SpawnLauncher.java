@@ -2,6 +2,7 @@ package dev.sandboxsshd.shell;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -123,7 +124,8 @@ public final class SpawnLauncher implements UserLauncher {
 
     /**
      * execvp's rules: a name with a slash is run as it is; a bare name is tried in each directory of the PATH the
-     * process will have, skipping those where it is missing, and "Permission denied" wins over "not found".
+     * process will have, skipping those where it is missing, and "Permission denied" for a file that is there but
+     * may not be run wins over "not found". Runs on the user's thread, so each answer is the kernel's for the user.
      */
     private static int execute(List<String> argv, Map<String, String> environment, List<PosixSpawn.Stdio> stdio)
             throws IOException {
@@ -138,11 +140,15 @@ public final class SpawnLauncher implements UserLauncher {
         String path = environment.getOrDefault("PATH", LoginEnvironment.USER_PATH);
         int failure = ENOENT;
         for (String dir : path.split(":", -1)) {
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, program);
             try {
-                return PosixSpawn.spawn(Path.of(dir.isEmpty() ? "." : dir, program).toString(), argv, environment, stdio);
+                return PosixSpawn.spawn(candidate.toString(), argv, environment, stdio);
             } catch (PosixSpawn.Failed e) {
                 if (e.errno == EACCES) {
-                    failure = EACCES;
+                    // as bash: a directory the user may not search hides nothing; a file they may not run does
+                    if (Files.exists(candidate)) {
+                        failure = EACCES;
+                    }
                 } else if (e.errno != ENOENT && e.errno != ENOTDIR) {
                     failure = e.errno;
                     break;

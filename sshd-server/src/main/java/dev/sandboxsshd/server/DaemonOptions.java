@@ -6,12 +6,13 @@ import java.util.Map;
 
 import dev.sandboxsshd.forwarding.ForwardingOptions;
 import dev.sandboxsshd.server.pty.PtySessions;
+import dev.sandboxsshd.shell.SessionEnvironment;
 import dev.sandboxsshd.shell.UserDatabase;
 
 /** The command line, parsed and with its defaults applied. The flags are a contract with tests and images. */
 public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDir, Path apiTokenFile, String hostname,
                             boolean setHostname, Path enableKey, String backendUser, ForwardingOptions forwarding,
-                            String ptyUser, Duration ptyIdleTimeout) {
+                            String ptyUser, Duration ptyIdleTimeout, SessionEnvironment.Mode sessionEnv) {
 
     /** The API's default port; loopback only, since the API hands out SSH access. */
     public static final int DEFAULT_API_PORT = 7422;
@@ -41,6 +42,9 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
               --pty-idle-timeout SECONDS
                                         kill a PTY session nobody has been attached to for this long
                                         (default 300)
+              --session-env image|clean what sessions start with: the daemon's environment as the image
+                                        declares it, less the daemon's own, then /etc/environment (image,
+                                        default); or only /etc/environment and the login's, as sshd (clean)
               --help                    print this and exit
             """.formatted(DEFAULT_API_PORT);
 
@@ -63,6 +67,7 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
         String backendUser = null;
         String ptyUser = null;
         Duration ptyIdleTimeout = PtySessions.DEFAULT_IDLE_TIMEOUT;
+        SessionEnvironment.Mode sessionEnv = SessionEnvironment.Mode.IMAGE;
         boolean forwarding = ForwardingOptions.DEFAULTS.enabled();
         boolean gatewayPorts = ForwardingOptions.DEFAULTS.gatewayPorts();
         boolean streamLocalBindUnlink = ForwardingOptions.DEFAULTS.streamLocalBindUnlink();
@@ -81,7 +86,7 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
                 case "--gateway-ports" -> gatewayPorts = true;
                 case "--stream-local-bind-unlink" -> streamLocalBindUnlink = true;
                 case "--api-listen", "--ssh-listen", "--state-dir", "--api-token-file", "--hostname", "--enable-key",
-                     "--backend-user", "--pty-user", "--pty-idle-timeout" -> {
+                     "--backend-user", "--pty-user", "--pty-idle-timeout", "--session-env" -> {
                     if (value == null) {
                         if (i + 1 >= args.length) {
                             throw new UsageException(flag + " needs a value");
@@ -98,6 +103,7 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
                             case "--enable-key" -> enableKey = Path.of(value);
                             case "--pty-user" -> ptyUser = value;
                             case "--pty-idle-timeout" -> ptyIdleTimeout = seconds(value);
+                            case "--session-env" -> sessionEnv = sessionEnv(value);
                             default -> backendUser = value;
                         }
                     } catch (IllegalArgumentException e) {
@@ -120,7 +126,16 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
             ptyUser = root ? EnableRequest.DEFAULT_BACKEND_USER : UserDatabase.current().name();
         }
         return new DaemonOptions(api, ssh, stateDir, tokenFile, hostname, setHostname, enableKey, backendUser,
-                new ForwardingOptions(forwarding, gatewayPorts, streamLocalBindUnlink), ptyUser, ptyIdleTimeout);
+                new ForwardingOptions(forwarding, gatewayPorts, streamLocalBindUnlink), ptyUser, ptyIdleTimeout,
+                sessionEnv);
+    }
+
+    private static SessionEnvironment.Mode sessionEnv(String value) {
+        return switch (value) {
+            case "image" -> SessionEnvironment.Mode.IMAGE;
+            case "clean" -> SessionEnvironment.Mode.CLEAN;
+            default -> throw new IllegalArgumentException("'" + value + "' is not image or clean");
+        };
     }
 
     private static Duration seconds(String value) {

@@ -13,6 +13,7 @@ import dev.sandboxsshd.keys.HostKeys;
 import dev.sandboxsshd.server.pty.PtySessions;
 import dev.sandboxsshd.shell.UserIdentity;
 import dev.sandboxsshd.shell.Hostname;
+import dev.sandboxsshd.shell.SessionEnvironment;
 import dev.sandboxsshd.shell.SpawnLauncher;
 import dev.sandboxsshd.shell.UserDatabase;
 import dev.sandboxsshd.shell.UserLauncher;
@@ -55,7 +56,9 @@ public final class Main {
         KeyPair hostKey = HostKeys.loadOrCreate(stateDir);
         ApiToken token = ApiToken.loadOrCreate(options.apiTokenFile());
         UserLauncher launcher = SpawnLauncher.forThisProcess();
-        SshService ssh = new SshService(options.sshListen(), hostKey, launcher,
+        SessionEnvironment sessionEnvironment = new SessionEnvironment(options.sessionEnv(), System.getenv(),
+                SessionEnvironment.PAM_ENV_FILES);
+        SshService ssh = new SshService(options.sshListen(), hostKey, launcher, sessionEnvironment,
                 new OpenSshForwardingPolicy(options.forwarding()), stateDir);
 
         // SSH comes back (or up) before the API answers, so nobody ever sees a restarted daemon as disabled.
@@ -70,7 +73,7 @@ public final class Main {
             ssh.restore();
         }
 
-        PtySessions ptys = new PtySessions(launcher, () -> UserDatabase.byName(options.ptyUser())
+        PtySessions ptys = new PtySessions(launcher, sessionEnvironment, () -> UserDatabase.byName(options.ptyUser())
                 .orElseThrow(() -> new ApiError(500, "the PTY user " + options.ptyUser() + " does not exist")),
                 options.ptyIdleTimeout(), PtySessions.DEFAULT_EXITED_GRACE, System::nanoTime);
         ptys.startReaping(Duration.ofSeconds(1));

@@ -45,6 +45,7 @@ import dev.sandboxsshd.server.session.SessionChannelFactory;
 import dev.sandboxsshd.server.session.UserSessionFactory;
 import dev.sandboxsshd.sftp.ScpCommands;
 import dev.sandboxsshd.sftp.UserSftpSubsystemFactory;
+import dev.sandboxsshd.shell.SessionEnvironment;
 import dev.sandboxsshd.shell.UserLauncher;
 
 /**
@@ -59,17 +60,19 @@ public final class SshService implements AutoCloseable {
     private final KeyPair hostKey;
     private final String hostKeyFingerprint;
     private final UserLauncher launcher;
+    private final SessionEnvironment sessionEnvironment;
     private final ForwardingPolicy forwarding;
     private final EnableStateFile stateFile;
     private final TrustedKeyAuthenticator authenticator = new TrustedKeyAuthenticator();
     private SshServer server;
 
-    public SshService(HostPort listen, KeyPair hostKey, UserLauncher launcher, ForwardingPolicy forwarding,
-                      java.nio.file.Path stateDir) {
+    public SshService(HostPort listen, KeyPair hostKey, UserLauncher launcher, SessionEnvironment sessionEnvironment,
+                      ForwardingPolicy forwarding, java.nio.file.Path stateDir) {
         this.listen = listen;
         this.hostKey = hostKey;
         this.hostKeyFingerprint = Fingerprints.sha256(hostKey.getPublic());
         this.launcher = launcher;
+        this.sessionEnvironment = sessionEnvironment;
         this.forwarding = forwarding;
         this.stateFile = new EnableStateFile(stateDir);
     }
@@ -192,7 +195,7 @@ public final class SshService implements AutoCloseable {
         global.add(new StreamLocalForwardRequest(forwarding));
         global.add(new CancelStreamLocalForwardRequest());
         sshd.setGlobalRequestHandlers(global);
-        UserSessionFactory sessions = new UserSessionFactory(launcher);
+        UserSessionFactory sessions = new UserSessionFactory(launcher, sessionEnvironment);
         sshd.setShellFactory(sessions);
         sshd.setCommandFactory(new ScpCommands(sessions));
         sshd.setSubsystemFactories(List.of(new UserSftpSubsystemFactory()));

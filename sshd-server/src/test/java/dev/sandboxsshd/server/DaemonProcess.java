@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +63,12 @@ final class DaemonProcess implements AutoCloseable {
 
     /** @param prefix a wrapper such as {@code unshare --uts --fork} */
     static DaemonProcess startWith(List<String> prefix, Path stateDir, List<String> args) throws IOException {
+        return startWith(prefix, stateDir, args, Map.of());
+    }
+
+    /** @param environment added to the daemon's own environment (which is this JVM's, plus {@link #LEAK_MARKER}) */
+    static DaemonProcess startWith(List<String> prefix, Path stateDir, List<String> args, Map<String, String> environment)
+            throws IOException {
         Files.createDirectories(stateDir.getParent());
         Path log = stateDir.resolveSibling(stateDir.getFileName() + ".log");
         List<String> argv = new ArrayList<>(prefix);
@@ -69,6 +76,7 @@ final class DaemonProcess implements AutoCloseable {
         argv.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(argv).redirectError(log.toFile());
         builder.environment().put(LEAK_MARKER, "leaked");
+        builder.environment().putAll(environment);
         Process process = builder.start();
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         List<String> seen = new ArrayList<>();

@@ -23,9 +23,9 @@ import org.slf4j.LoggerFactory;
 import dev.sandboxsshd.server.ApiError;
 import dev.sandboxsshd.shell.LaunchRefused;
 import dev.sandboxsshd.shell.LaunchSpec;
-import dev.sandboxsshd.shell.LoginEnvironment;
 import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.PtySize;
+import dev.sandboxsshd.shell.SessionEnvironment;
 import dev.sandboxsshd.shell.UserLauncher;
 import dev.sandboxsshd.shell.UserProcess;
 
@@ -49,6 +49,7 @@ public final class PtySessions implements AutoCloseable {
     }
 
     private final UserLauncher launcher;
+    private final SessionEnvironment sessionEnvironment;
     private final BackendUser backendUser;
     private final Duration idleTimeout;
     private final Duration exitedGrace;
@@ -56,9 +57,10 @@ public final class PtySessions implements AutoCloseable {
     private final Map<String, PtySession> sessions = new ConcurrentHashMap<>();
     private ScheduledExecutorService reaper;
 
-    public PtySessions(UserLauncher launcher, BackendUser backendUser, Duration idleTimeout, Duration exitedGrace,
-                       LongSupplier nanoClock) {
+    public PtySessions(UserLauncher launcher, SessionEnvironment sessionEnvironment, BackendUser backendUser,
+                       Duration idleTimeout, Duration exitedGrace, LongSupplier nanoClock) {
         this.launcher = launcher;
+        this.sessionEnvironment = sessionEnvironment;
         this.backendUser = backendUser;
         this.idleTimeout = idleTimeout;
         this.exitedGrace = exitedGrace;
@@ -82,7 +84,7 @@ public final class PtySessions implements AutoCloseable {
     public Created create(PtyCreateRequest request) throws ApiError {
         PosixUser user = backendUser.resolve();
         Path workingDir = request.workingDir() == null ? user.home() : Path.of(request.workingDir());
-        Map<String, String> environment = new LinkedHashMap<>(LoginEnvironment.of(user));
+        Map<String, String> environment = new LinkedHashMap<>(sessionEnvironment.forLogin(user));
         environment.put("TERM", DEFAULT_TERM);
         environment.putAll(request.env());
         List<String> argv = new ArrayList<>();

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.keys.SessionUser;
 import dev.sandboxsshd.shell.LaunchSpec;
-import dev.sandboxsshd.shell.LoginEnvironment;
+import dev.sandboxsshd.shell.SessionEnvironment;
 import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.ProcessSignals;
 import dev.sandboxsshd.shell.PtySize;
@@ -44,6 +44,7 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
     private static final long THREAD_STACK = 256 * 1024;
 
     private final UserLauncher launcher;
+    private final SessionEnvironment sessionEnvironment;
     private final String command;
     private ChannelSession channel;
     private ProcessInput input;
@@ -56,8 +57,9 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
     private volatile boolean writing;
 
     /** @param command the exec request's command line, or null for a shell */
-    UserSessionCommand(UserLauncher launcher, String command) {
+    UserSessionCommand(UserLauncher launcher, SessionEnvironment sessionEnvironment, String command) {
         this.launcher = launcher;
+        this.sessionEnvironment = sessionEnvironment;
         this.command = command;
     }
 
@@ -94,7 +96,7 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
         Map<String, String> requested = env.getEnv();
         boolean tty = requested.containsKey(Environment.ENV_COLUMNS);
 
-        Map<String, String> environment = LoginEnvironment.of(user);
+        Map<String, String> environment = sessionEnvironment.forLogin(user);
         requested.forEach((name, value) -> {
             if (AcceptedEnvironment.accepts(name)) {
                 environment.put(name, value);

@@ -5,23 +5,26 @@ import org.apache.sshd.server.command.Command;
 import org.apache.sshd.server.command.CommandFactory;
 import org.apache.sshd.server.shell.ShellFactory;
 
+import dev.sandboxsshd.shell.SessionEnvironment;
 import dev.sandboxsshd.shell.UserLauncher;
 
 /** Shell and exec requests: both become a {@link UserSessionCommand} run as the session's user. */
 public final class UserSessionFactory implements ShellFactory, CommandFactory {
     private final UserLauncher launcher;
+    private final SessionEnvironment environment;
 
-    public UserSessionFactory(UserLauncher launcher) {
+    public UserSessionFactory(UserLauncher launcher, SessionEnvironment environment) {
         this.launcher = launcher;
+        this.environment = environment;
     }
 
     @Override
     public Command createShell(ChannelSession channel) {
-        return new UserSessionCommand(launcher, null);
+        return new UserSessionCommand(launcher, environment, null);
     }
 
     @Override
     public Command createCommand(ChannelSession channel, String command) {
-        return new UserSessionCommand(launcher, command);
+        return new UserSessionCommand(launcher, environment, command);
     }
 }

@@ -13,13 +13,15 @@ import org.junit.jupiter.api.Test;
 
 import dev.sandboxsshd.server.Await;
 import dev.sandboxsshd.shell.PtySize;
+import dev.sandboxsshd.shell.SessionEnvironment;
 import dev.sandboxsshd.shell.SpawnLauncher;
 import dev.sandboxsshd.shell.UserDatabase;
 
 /** Idle reaping on an injected clock, with real processes on real terminals: no 300 s waits. */
 class PtyReapingTest {
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
-    private final PtySessions sessions = new PtySessions(SpawnLauncher.forThisProcess(), UserDatabase::current,
+    private final PtySessions sessions = new PtySessions(SpawnLauncher.forThisProcess(),
+            new SessionEnvironment(SessionEnvironment.Mode.CLEAN, Map.of(), List.of()), UserDatabase::current,
             Duration.ofSeconds(300), Duration.ofSeconds(60), now::get);
 
     @AfterEach
