@@ -10,6 +10,7 @@ import org.apache.sshd.server.session.ServerSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.LogText;
 import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.UserDatabase;
 
@@ -36,8 +37,9 @@ public final class TrustedKeyAuthenticator implements PublickeyAuthenticator {
     }
 
     @Override
-    public boolean authenticate(String username, PublicKey key, ServerSession session) {
+    public boolean authenticate(String requested, PublicKey key, ServerSession session) {
         TrustedKey current = trusted.get();
+        String username = withoutStyle(requested);
         String reason;
         if (current == null) {
             reason = "ssh is not enabled";
@@ -54,7 +56,14 @@ public final class TrustedKeyAuthenticator implements PublickeyAuthenticator {
             reason = "user no longer exists";
         }
         LOG.warn("refused publickey auth: remote={} user={} key={} {} reason={}",
-                session.getClientAddress(), username, KeyUtils.getKeyType(key), Fingerprints.sha256(key), reason);
+                session.getClientAddress(), LogText.escape(requested), KeyUtils.getKeyType(key), Fingerprints.sha256(key),
+                reason);
         return false;
+    }
+
+    /** sshd's {@code user:style} (a BSD auth style, meaningless here) names the user before the colon. */
+    static String withoutStyle(String username) {
+        int colon = username.indexOf(':');
+        return colon < 0 ? username : username.substring(0, colon);
     }
 }

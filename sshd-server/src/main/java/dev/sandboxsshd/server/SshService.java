@@ -40,6 +40,7 @@ import dev.sandboxsshd.forwarding.PolicyForwardingFilter;
 import dev.sandboxsshd.keys.Fingerprints;
 import dev.sandboxsshd.keys.TrustedKey;
 import dev.sandboxsshd.keys.TrustedKeyAuthenticator;
+import dev.sandboxsshd.server.session.IdentificationCheckingSession;
 import dev.sandboxsshd.server.session.PromptNewKeysAck;
 import dev.sandboxsshd.server.session.SessionChannelFactory;
 import dev.sandboxsshd.server.session.UserSessionFactory;
@@ -208,6 +209,7 @@ public final class SshService implements AutoCloseable {
         // delayed ACK: 40 ms added to every `ssh host cmd`, and to keystrokes whose echo follows another packet.
         CoreModuleProperties.TCP_NODELAY.set(sshd, true);
         sshd.addSessionListener(new PromptNewKeysAck());
+        sshd.setSessionFactory(IdentificationCheckingSession.factory(sshd));
         // A client that stops reading (a paused pipe, a stopped download) stalls its channel for as long as it likes;
         // MINA's default would fail the channel's writer after 30 s.
         CoreModuleProperties.WAIT_FOR_SPACE_TIMEOUT.set(sshd, Duration.ofDays(3650));

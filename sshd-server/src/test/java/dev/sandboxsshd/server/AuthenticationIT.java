@@ -83,6 +83,25 @@ class AuthenticationIT {
     }
 
     @Test
+    void aBsdAuthStyleAfterTheUserNameIsIgnoredAsSshdDoes() throws Exception {
+        OpenSsh.Result r = new OpenSsh(fx.ssh.port, fx.user + ":style", fx.key).run("id -un");
+        assertEquals(0, r.exit(), r.stderr());
+        assertEquals(fx.user + "\n", r.out());
+    }
+
+    @Test
+    void aUserNameCannotForgeALogLine() throws Exception {
+        JSch jsch = new JSch();
+        jsch.addIdentity(stranger.privateKey().toString());
+        Session session = jsch.getSession("evil\n2026 INFO SshService - ssh enabled\u001b[2J", "127.0.0.1", fx.ssh.port);
+        session.setConfig("StrictHostKeyChecking", "no");
+        assertThrows(JSchException.class, () -> session.connect(20_000));
+        String line = fx.daemon.awaitLogLine("refused publickey auth", "user=evil\\n2026 INFO SshService");
+        assertTrue(line.contains("ssh enabled\\x1b[2J key="), line);
+        assertTrue(java.nio.file.Files.readAllLines(fx.daemon.log).stream().noneMatch(l -> l.startsWith("2026 INFO")));
+    }
+
+    @Test
     void jschWithTheEnabledKeyRunsCommands() throws Exception {
         SshFixture.JschExec r = fx.jschExec("id -un; exit 3");
         assertEquals(fx.user + "\n", r.out());
