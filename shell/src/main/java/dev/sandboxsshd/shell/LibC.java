@@ -54,6 +54,15 @@ interface LibC extends Library {
 
     int pipe2(int[] fds, int flags);
 
+    /** {@code termios} is a whole struct termios ({@link Termios#SIZE} bytes), copied in and back by JNA. */
+    int tcgetattr(int fd, byte[] termios);
+
+    int tcsetattr(int fd, int optionalActions, byte[] termios);
+
+    int cfsetispeed(byte[] termios, int speed);
+
+    int cfsetospeed(byte[] termios, int speed);
+
     int close(int fd);
 
     int waitpid(int pid, int[] status, int options);
