@@ -13,6 +13,8 @@ import java.util.Optional;
 import com.pty4j.WinSize;
 import com.pty4j.unix.Pty;
 import com.sun.jna.Native;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one launcher. Every process is spawned ({@link PosixSpawn}) by a thread that has become the user
@@ -21,6 +23,7 @@ import com.sun.jna.Native;
  * command) is ever applied with root's rights. Terminals are pty4j's {@link Pty}, handed to the user as sshd does.
  */
 public final class SpawnLauncher implements UserLauncher {
+    private static final Logger LOG = LoggerFactory.getLogger(SpawnLauncher.class);
     private static final Duration SPAWN_TIMEOUT = Duration.ofSeconds(30);
     private static final int ENOENT = 2;
     private static final int EACCES = 13;
@@ -70,11 +73,13 @@ public final class SpawnLauncher implements UserLauncher {
     }
 
     @Override
-    public UserProcess startPty(LaunchSpec spec, PtySize size, String ttyNameVariable) throws IOException {
+    public UserProcess startPty(LaunchSpec spec, PtySize size, TerminalModes modes, String ttyNameVariable)
+            throws IOException {
         Pty pty = new Pty();
         try {
-            // Sized before the child exists, so even its first `stty size` sees the client's size.
+            // Sized and set before the child exists, so even its first `stty -a` sees the client's size and modes.
             pty.setWindowSize(new WinSize(size.cols(), size.rows()), null);
+            setModes(pty.getMasterFD(), modes);
             String terminal = pty.getSlaveName();
             giveTerminal(terminal, spec.user());
             Map<String, String> environment = spec.environment();
@@ -90,6 +95,24 @@ public final class SpawnLauncher implements UserLauncher {
         } catch (IOException | RuntimeException e) {
             pty.close();
             throw e;
+        }
+    }
+
+    /**
+     * sshd's tty_parse_modes: the terminal's current settings, changed by the client's modes. Through the master,
+     * whose termios calls Linux passes on to the terminal's side, so root never opens the user's terminal. A
+     * terminal that refuses them keeps its defaults, and the session goes on, as with sshd.
+     */
+    private static void setModes(int master, TerminalModes modes) {
+        if (modes.isEmpty()) {
+            return;
+        }
+        try {
+            Termios termios = Termios.of(master);
+            TtyModes.apply(modes, termios);
+            termios.setOn(master);
+        } catch (IOException e) {
+            LOG.warn("cannot set the terminal's modes: {}", e.getMessage());
         }
     }
 

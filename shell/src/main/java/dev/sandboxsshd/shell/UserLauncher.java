@@ -11,9 +11,11 @@ public interface UserLauncher {
     UserProcess startPiped(LaunchSpec spec) throws IOException;
 
     /**
-     * A process on a fresh pseudo-terminal of the given size; stderr goes to the terminal.
+     * A process on a fresh pseudo-terminal of the given size and modes; stderr goes to the terminal.
      *
+     * @param modes           the SSH client's terminal modes, set before the process starts
+     *                        ({@link TerminalModes#NONE}: the kernel's defaults)
      * @param ttyNameVariable an environment variable to set to the terminal's device name ({@code SSH_TTY}), or null
      */
-    UserProcess startPty(LaunchSpec spec, PtySize size, String ttyNameVariable) throws IOException;
+    UserProcess startPty(LaunchSpec spec, PtySize size, TerminalModes modes, String ttyNameVariable) throws IOException;
 }

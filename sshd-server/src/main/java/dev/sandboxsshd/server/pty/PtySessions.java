@@ -26,6 +26,7 @@ import dev.sandboxsshd.shell.LaunchSpec;
 import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.PtySize;
 import dev.sandboxsshd.shell.SessionEnvironment;
+import dev.sandboxsshd.shell.TerminalModes;
 import dev.sandboxsshd.shell.UserLauncher;
 import dev.sandboxsshd.shell.UserProcess;
 
@@ -93,7 +94,8 @@ public final class PtySessions implements AutoCloseable {
         UserProcess process;
         try {
             // the kernel decides, as the user, whether the directory may be entered and the command executed
-            process = launcher.startPty(new LaunchSpec(user, argv, environment, workingDir, false), request.size(), null);
+            process = launcher.startPty(new LaunchSpec(user, argv, environment, workingDir, false), request.size(),
+                    TerminalModes.NONE, null);
         } catch (LaunchRefused e) {
             String field = e.part() == LaunchRefused.Part.WORKING_DIRECTORY ? "working_dir " : "command ";
             throw new ApiError(400, field + e.subject() + ": " + e.reason());

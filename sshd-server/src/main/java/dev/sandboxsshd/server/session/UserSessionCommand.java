@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +31,7 @@ import dev.sandboxsshd.shell.SessionEnvironment;
 import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.ProcessSignals;
 import dev.sandboxsshd.shell.PtySize;
+import dev.sandboxsshd.shell.TerminalModes;
 import dev.sandboxsshd.shell.UserLauncher;
 import dev.sandboxsshd.shell.UserProcess;
 
@@ -113,7 +115,7 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
             LaunchSpec spec = new LaunchSpec(user, argv, environment, user.home(), true);
             UserProcess started = tty
                     ? launcher.startPty(spec, PtySize.lenient(intOf(requested.get(Environment.ENV_COLUMNS)),
-                            intOf(requested.get(Environment.ENV_LINES))), "SSH_TTY")
+                            intOf(requested.get(Environment.ENV_LINES))), modesOf(env), "SSH_TTY")
                     : launcher.startPiped(spec);
             process = started;
             env.addSignalListener(this);
@@ -265,6 +267,13 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
         } catch (IOException ignored) {
             // the client is gone
         }
+    }
+
+    /** The modes MINA parsed from pty-req (it drops opcodes it does not know), by their RFC 4254 opcode. */
+    private static TerminalModes modesOf(Environment env) {
+        Map<Integer, Integer> byOpcode = new HashMap<>();
+        env.getPtyModes().forEach((mode, value) -> byOpcode.put(mode.toInt(), value));
+        return TerminalModes.of(byOpcode);
     }
 
     private static int intOf(String value) {
