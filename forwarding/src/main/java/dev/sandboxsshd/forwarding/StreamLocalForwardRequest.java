@@ -1,7 +1,6 @@
 package dev.sandboxsshd.forwarding;
 
 import java.io.IOException;
-import java.nio.file.FileSystemException;
 import java.util.List;
 import java.util.Optional;
 
@@ -59,34 +58,18 @@ public final class StreamLocalForwardRequest extends AbstractConnectionServiceRe
         try {
             bound = UserSocketFiles.bind(user, path, policy.unlinkExistingSocket());
         } catch (IOException e) {
-            return Optional.of(describe(e));
+            return Optional.of(UserSocketFiles.describe(e));
         }
         try {
             forwards.add(key, List.of(bound.socket()), accepted -> new ForwardedStreamLocalChannel(path, accepted),
-                    () -> remove(user, bound));
+                    () -> UserSocketFiles.removeOrWarn(user, bound));
         } catch (IOException e) {
-            return Optional.of(describe(e));
+            return Optional.of(UserSocketFiles.describe(e));
         }
         return Optional.empty();
     }
 
-    private static void remove(PosixUser user, UserSocketFiles.Bound bound) {
-        try {
-            UserSocketFiles.remove(user, bound);
-        } catch (IOException e) {
-            LOG.warn("cannot remove forwarded socket {} of user={}: {}", bound.path(), user.name(), describe(e));
-        }
-    }
-
     static String key(String path) {
         return "unix:" + path;
-    }
-
-    /** The kernel's words where there are some ("Permission denied"), as OpenSSH logs them. */
-    static String describe(IOException e) {
-        if (e instanceof FileSystemException fs) {
-            return fs.getReason() != null ? fs.getReason() : fs.getClass().getSimpleName();
-        }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 }

@@ -6,6 +6,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -18,6 +19,9 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import dev.sandboxsshd.shell.UserIdentity;
 import dev.sandboxsshd.shell.PosixUser;
 
@@ -27,6 +31,7 @@ import dev.sandboxsshd.shell.PosixUser;
  * credentials on it.
  */
 final class UserSocketFiles {
+    private static final Logger LOG = LoggerFactory.getLogger(UserSocketFiles.class);
     private static final Duration FILESYSTEM_TIMEOUT = Duration.ofSeconds(10);
     private static final SecureRandom RANDOM = new SecureRandom();
     /** sun_path less its terminating NUL. */
@@ -56,6 +61,23 @@ final class UserSocketFiles {
             }
             return null;
         });
+    }
+
+    /** {@link #remove}, with a failure logged: for a socket whose forward has ended, where nobody waits for an answer. */
+    static void removeOrWarn(PosixUser user, Bound bound) {
+        try {
+            remove(user, bound);
+        } catch (IOException e) {
+            LOG.warn("cannot remove forwarded socket {} of user={}: {}", bound.path(), user.name(), describe(e));
+        }
+    }
+
+    /** The kernel's words where there are some ("Permission denied"), as OpenSSH logs them. */
+    static String describe(IOException e) {
+        if (e instanceof FileSystemException fs) {
+            return fs.getReason() != null ? fs.getReason() : fs.getClass().getSimpleName();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private static Bound bindHere(Path path, boolean unlinkExisting) throws IOException {
