@@ -11,11 +11,16 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** The real OpenSSH client, isolated from the machine's own configuration, known hosts and agent. */
+/**
+ * The real OpenSSH client, isolated from the machine's own configuration, known hosts and agent (unless given one
+ * with {@link #withAgent}).
+ */
 final class OpenSsh {
     final int port;
     final String user;
     final ClientKey key;
+    /** IdentityAgent: "none", or the socket of a test's own ssh-agent. */
+    private final String identityAgent;
 
     record Result(int exit, byte[] stdout, byte[] stderrBytes) {
         String out() {
@@ -28,15 +33,29 @@ final class OpenSsh {
     }
 
     OpenSsh(int port, String user, ClientKey key) {
+        this(port, user, key, "none");
+    }
+
+    private OpenSsh(int port, String user, ClientKey key, String identityAgent) {
         this.port = port;
         this.user = user;
         this.key = key;
+        this.identityAgent = identityAgent;
+    }
+
+    /**
+     * The same client with an agent: IdentityAgent is the one option for both, the agent it authenticates with and
+     * the one {@code -A} forwards (the client sets SSH_AUTH_SOCK from it). It has to be in the base arguments: for
+     * a repeated {@code -o}, ssh keeps the first.
+     */
+    OpenSsh withAgent(Path socket) {
+        return new OpenSsh(port, user, key, socket.toString());
     }
 
     List<String> baseArgs(String program) {
         List<String> args = new ArrayList<>(List.of(program, "-F", "/dev/null",
                 "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null",
-                "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none",
+                "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=" + identityAgent,
                 "-o", "ConnectTimeout=20"));
         if (key != null) {
             args.addAll(List.of("-i", key.privateKey().toString()));

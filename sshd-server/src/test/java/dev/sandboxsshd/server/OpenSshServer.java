@@ -62,6 +62,14 @@ final class OpenSshServer implements AutoCloseable {
 
     /** @param prefix a wrapper that execs sshd, such as {@code unshare --mount} with a bind mount (as for DaemonProcess) */
     static OpenSshServer start(Path dir, ClientKey key, List<String> prefix) throws Exception {
+        return start(dir, key, prefix, List.of());
+    }
+
+    /**
+     * @param config sshd_config lines such as {@code AllowAgentForwarding no}; written before the fixture's own, since
+     *               sshd keeps the first value of a keyword
+     */
+    static OpenSshServer start(Path dir, ClientKey key, List<String> prefix, List<String> config) throws Exception {
         assumeTrue(TestUser.ROOT, TestUser.NOT_ROOT);
         assumeTrue(Files.isExecutable(SSHD), "needs OpenSSH's " + SSHD + " as the reference server: apt-get install"
                 + " openssh-server (.ci/run does, without starting its service)");
@@ -79,11 +87,12 @@ final class OpenSshServer implements AutoCloseable {
             Files.createDirectories(PRIVSEP_DIR,
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         }
-        Path config = dir.resolve("sshd_config");
+        Path configFile = dir.resolve("sshd_config");
         Path log = dir.resolve("sshd.log");
         for (int attempt = 1; ; attempt++) {
             int port = freePort();
-            Files.writeString(config, String.join("\n",
+            List<String> lines = new ArrayList<>(config);
+            lines.addAll(List.of(
                     "Port " + port,
                     "ListenAddress 127.0.0.1",
                     "HostKey " + hostKey,
@@ -97,9 +106,10 @@ final class OpenSshServer implements AutoCloseable {
                     "Subsystem sftp /usr/lib/openssh/sftp-server",
                     "AllowTcpForwarding yes",
                     "AllowStreamLocalForwarding yes",
-                    ""));
+                    "AllowAgentForwarding yes"));
+            Files.writeString(configFile, String.join("\n", lines) + "\n");
             List<String> argv = new ArrayList<>(prefix);
-            argv.addAll(List.of(SSHD.toString(), "-D", "-e", "-f", config.toString()));
+            argv.addAll(List.of(SSHD.toString(), "-D", "-e", "-f", configFile.toString()));
             Process process = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             OpenSshServer server = new OpenSshServer(port, dir, log, new OpenSsh(port, user, key), process);
             try {
