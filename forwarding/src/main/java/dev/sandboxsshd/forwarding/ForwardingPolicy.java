@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What port forwarding a session may do. Passed in at assembly; {@link OpenSshForwardingPolicy} is the default.
+ * What forwarding (ports, UNIX sockets, the agent) a session may do. Passed in at assembly; {@link OpenSshForwardingPolicy} is the default.
  * Each method returns the reason for a refusal, or empty to allow.
  */
 public interface ForwardingPolicy {
@@ -21,6 +21,12 @@ public interface ForwardingPolicy {
 
     /** A {@code streamlocal-forward@openssh.com} request: the daemon would create a UNIX socket as the user. */
     Optional<String> refuseStreamLocalListen(String socketPath);
+
+    /**
+     * An {@code auth-agent-req@openssh.com} request ({@code ssh -A}): the daemon would create a socket as the user
+     * through which the user's processes reach the client's agent.
+     */
+    Optional<String> refuseAgentForwarding();
 
     /** Whether an existing file at a remote-forward socket path is replaced (else the forward is refused). */
     boolean unlinkExistingSocket();

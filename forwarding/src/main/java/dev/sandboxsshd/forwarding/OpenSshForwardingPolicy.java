@@ -8,7 +8,7 @@ import java.util.Optional;
 
 /**
  * OpenSSH's sshd rules: every target the flags allow; remote-forward listeners on loopback unless gateway ports
- * are on; no privileged listening port for a user other than root.
+ * are on; no privileged listening port for a user other than root; the agent unless either flag turns it off.
  */
 public final class OpenSshForwardingPolicy implements ForwardingPolicy {
     private static final int FIRST_UNPRIVILEGED_PORT = 1024;
@@ -51,6 +51,17 @@ public final class OpenSshForwardingPolicy implements ForwardingPolicy {
     @Override
     public Optional<String> refuseStreamLocalListen(String socketPath) {
         return refuseSocketPath(socketPath);
+    }
+
+    @Override
+    public Optional<String> refuseAgentForwarding() {
+        if (!options.enabled()) {
+            return Optional.of("forwarding is disabled (--no-forwarding)");
+        }
+        if (!options.agentForwarding()) {
+            return Optional.of("agent forwarding is disabled (--no-agent-forwarding)");
+        }
+        return Optional.empty();
     }
 
     @Override

@@ -10,8 +10,10 @@ import org.slf4j.LoggerFactory;
 
 
 /**
- * MINA's forwarding hook, answered by the {@link ForwardingPolicy}; one log line per refusal. Agent and X11
- * forwarding are never offered.
+ * MINA's forwarding hook, answered by the {@link ForwardingPolicy}; one log line per refusal. MINA's agent
+ * forwarding is never used: {@link AuthAgentRequest} answers OpenSSH's request on the session channel before MINA
+ * would, and the draft's {@code auth-agent-req}, which no client we know sends, is refused here. X11 forwarding is
+ * never offered.
  */
 public final class PolicyForwardingFilter implements ForwardingFilter {
     private static final Logger LOG = LoggerFactory.getLogger(PolicyForwardingFilter.class);

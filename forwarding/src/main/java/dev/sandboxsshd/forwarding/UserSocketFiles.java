@@ -5,6 +5,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -33,12 +34,19 @@ import dev.sandboxsshd.shell.PosixUser;
 final class UserSocketFiles {
     private static final Logger LOG = LoggerFactory.getLogger(UserSocketFiles.class);
     private static final Duration FILESYSTEM_TIMEOUT = Duration.ofSeconds(10);
+    /** Where OpenSSH's sshd makes an agent socket's directory, whatever TMPDIR says. */
+    private static final Path PRIVATE_DIRECTORY_PARENT = Path.of("/tmp");
+    private static final String NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    private static final int PRIVATE_DIRECTORY_TRIES = 100;
     private static final SecureRandom RANDOM = new SecureRandom();
     /** sun_path less its terminating NUL. */
     private static final int MAX_SOCKET_PATH_BYTES = 107;
 
-    /** A bound socket and the inode it made, so that removal never takes a file that replaced it. */
-    record Bound(ServerSocketChannel socket, Path path, Object inode) {
+    /**
+     * A bound socket and the inode it made, so that removal never takes a file that replaced it; {@code directory}
+     * is the private directory made for it, removed with it, or null.
+     */
+    record Bound(ServerSocketChannel socket, Path path, Object inode, Path directory) {
     }
 
     private UserSocketFiles() {
@@ -48,7 +56,27 @@ final class UserSocketFiles {
         return asUser(user, "streamlocal-bind", () -> bindHere(Path.of(path), unlinkExisting));
     }
 
-    /** Removes the socket file unless something else has taken its path since. */
+    /**
+     * A socket named {@code name} in a fresh directory only the user may enter, as sshd makes the agent socket:
+     * mkdtemp's {@code /tmp/ssh-XXXXXXXXXX}, mode 0700, owned by the user since the user makes it.
+     */
+    static Bound bindInPrivateDirectory(PosixUser user, String name) throws IOException {
+        return asUser(user, "private-socket-bind", () -> {
+            Path directory = createPrivateDirectory();
+            try {
+                Bound bound = bindHere(directory.resolve(name), false);
+                return new Bound(bound.socket, bound.path, bound.inode, directory);
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(directory);
+                throw e;
+            }
+        });
+    }
+
+    /**
+     * Removes the socket file unless something else has taken its path since, then its private directory if it
+     * has one and it is empty (files the user put there stay, as sshd's rmdir leaves them).
+     */
     static void remove(PosixUser user, Bound bound) throws IOException {
         asUser(user, "streamlocal-unlink", () -> {
             try {
@@ -58,6 +86,13 @@ final class UserSocketFiles {
                 }
             } catch (NoSuchFileException gone) {
                 // removed by the user already
+            }
+            if (bound.directory != null) {
+                try {
+                    Files.deleteIfExists(bound.directory);
+                } catch (DirectoryNotEmptyException kept) {
+                    // the user's own files are in it
+                }
             }
             return null;
         });
@@ -78,6 +113,24 @@ final class UserSocketFiles {
             return fs.getReason() != null ? fs.getReason() : fs.getClass().getSimpleName();
         }
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    /** mkdtemp as Java has it: mkdir with mode 0700 (the umask, 022, takes nothing from it) under a fresh name. */
+    private static Path createPrivateDirectory() throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            StringBuilder name = new StringBuilder("ssh-");
+            for (int i = 0; i < 10; i++) {
+                name.append(NAME_CHARS.charAt(RANDOM.nextInt(NAME_CHARS.length())));
+            }
+            try {
+                return Files.createDirectory(PRIVATE_DIRECTORY_PARENT.resolve(name.toString()),
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (FileAlreadyExistsException taken) {
+                if (attempt == PRIVATE_DIRECTORY_TRIES) {
+                    throw taken;
+                }
+            }
+        }
     }
 
     private static Bound bindHere(Path path, boolean unlinkExisting) throws IOException {
@@ -101,7 +154,7 @@ final class UserSocketFiles {
                 Files.delete(staging);
             }
             Object inode = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-            return new Bound(socket, path, inode);
+            return new Bound(socket, path, inode, null);
         } catch (IOException | RuntimeException e) {
             socket.close();
             Files.deleteIfExists(staging);

@@ -31,7 +31,8 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
               --set-hostname            set the kernel hostname at start (needs privilege in its UTS namespace)
               --enable-key FILE         enable SSH at start with this public key, as POST /api/v1/ssh/enable would
               --backend-user USER       the user --enable-key logs in as (default tl-user)
-              --no-forwarding           refuse all port forwarding (ssh -L, -D, -R, TCP and UNIX sockets)
+              --no-forwarding           refuse all forwarding (ssh -L, -D, -R, TCP and UNIX sockets, and -A)
+              --no-agent-forwarding     refuse agent forwarding (ssh -A)
               --gateway-ports           bind ssh -R listeners where the client asks (all interfaces for *);
                                         without it they are on loopback only
               --stream-local-bind-unlink
@@ -71,6 +72,7 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
         boolean forwarding = ForwardingOptions.DEFAULTS.enabled();
         boolean gatewayPorts = ForwardingOptions.DEFAULTS.gatewayPorts();
         boolean streamLocalBindUnlink = ForwardingOptions.DEFAULTS.streamLocalBindUnlink();
+        boolean agentForwarding = ForwardingOptions.DEFAULTS.agentForwarding();
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             String value = null;
@@ -85,6 +87,7 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
                 case "--no-forwarding" -> forwarding = false;
                 case "--gateway-ports" -> gatewayPorts = true;
                 case "--stream-local-bind-unlink" -> streamLocalBindUnlink = true;
+                case "--no-agent-forwarding" -> agentForwarding = false;
                 case "--api-listen", "--ssh-listen", "--state-dir", "--api-token-file", "--hostname", "--enable-key",
                      "--backend-user", "--pty-user", "--pty-idle-timeout", "--session-env" -> {
                     if (value == null) {
@@ -126,8 +129,8 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
             ptyUser = root ? EnableRequest.DEFAULT_BACKEND_USER : UserDatabase.current().name();
         }
         return new DaemonOptions(api, ssh, stateDir, tokenFile, hostname, setHostname, enableKey, backendUser,
-                new ForwardingOptions(forwarding, gatewayPorts, streamLocalBindUnlink), ptyUser, ptyIdleTimeout,
-                sessionEnv);
+                new ForwardingOptions(forwarding, gatewayPorts, streamLocalBindUnlink, agentForwarding), ptyUser,
+                ptyIdleTimeout, sessionEnv);
     }
 
     private static SessionEnvironment.Mode sessionEnv(String value) {

@@ -182,7 +182,7 @@ public final class SshService implements AutoCloseable {
         sshd.setKeyboardInteractiveAuthenticator(null);
         sshd.setGSSAuthenticator(null);
         sshd.setHostBasedAuthenticator(null);
-        sshd.setChannelFactories(List.of(new SessionChannelFactory(), DirectTcpipChannel.factory(),
+        sshd.setChannelFactories(List.of(new SessionChannelFactory(forwarding), DirectTcpipChannel.factory(),
                 DirectStreamLocalChannel.factory(forwarding)));
         sshd.setForwardingFilter(new PolicyForwardingFilter(forwarding));
         List<RequestHandler<ConnectionService>> global = new ArrayList<>();

@@ -22,7 +22,7 @@ class CommandLineIT {
         OpenSsh.Result r = jar("--help");
         assertEquals(0, r.exit());
         for (String flag : List.of("--api-listen", "--ssh-listen", "--state-dir", "--api-token-file", "--hostname",
-                "--set-hostname", "--enable-key", "--backend-user", "--no-forwarding", "--gateway-ports", "--stream-local-bind-unlink", "--pty-user",
+                "--set-hostname", "--enable-key", "--backend-user", "--no-forwarding", "--no-agent-forwarding", "--gateway-ports", "--stream-local-bind-unlink", "--pty-user",
                 "--pty-idle-timeout", "--help")) {
             assertTrue(r.out().contains(flag), flag + " missing from --help");
         }

@@ -25,6 +25,7 @@ import org.apache.sshd.server.command.Command;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.forwarding.AuthAgentRequest;
 import dev.sandboxsshd.keys.SessionUser;
 import dev.sandboxsshd.shell.LaunchSpec;
 import dev.sandboxsshd.shell.SessionEnvironment;
@@ -108,6 +109,7 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
             environment.put("TERM", requested.getOrDefault(Environment.ENV_TERM, "dumb"));
         }
         addConnectionVariables(environment);
+        AuthAgentRequest.socketOf(session).ifPresent(socket -> environment.put("SSH_AUTH_SOCK", socket));
 
         List<String> argv = command == null ? List.of(user.shell(), "-l") : List.of(user.shell(), "-c", command);
         try {
