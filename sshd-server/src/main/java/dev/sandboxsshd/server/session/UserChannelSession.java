@@ -1,9 +1,11 @@
 package dev.sandboxsshd.server.session;
 
 import java.io.IOException;
+import java.time.Duration;
 
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,16 +22,29 @@ import org.slf4j.LoggerFactory;
  * ControlMaster does, so every proxy relaying channels over one connection) had its CLOSE handled between the two
  * often enough, and MINA then drops the status (the channel is closing): the mux client exited 255 in 34 of 300
  * runs of MultiplexExitStatusIT. Ours writes the report before EOF and CLOSE, also when the client closed first, as
- * long as our CLOSE has not gone (sshd reports until it sends its CLOSE, which it holds until the exit is out).
+ * long as our CLOSE has not gone (sshd reports until it sends its CLOSE, which it holds until the exit is out;
+ * ours waits up to {@link #CLIENT_CLOSE_GRACE} for it, MINA's {@code COMMAND_EXIT_TIMEOUT} set on the channel).
  * It also replaces our earlier override of {@code AbstractServerChannel.sendExitStatus}, which MINA calls from
  * {@code closeShell} only.</li>
  * </ul>
  */
 final class UserChannelSession extends ChannelSession {
     private static final Logger LOG = LoggerFactory.getLogger(UserChannelSession.class);
+    /**
+     * How long our CLOSE waits for the command once the client has closed the channel first (MINA's 5 ms, after which
+     * it closes and the command is hung up, left no command time to end and have its exit reported). sshd waits
+     * however long the command takes. Its stdin gets EOF at once, its next write SIGPIPE, or on a terminal a hangup
+     * (UserSessionCommand), which ends most commands; one that ignores all of it is hung up after this, as for a
+     * dropped connection.
+     */
+    static final Duration CLIENT_CLOSE_GRACE = Duration.ofSeconds(2);
 
     private volatile String exitSignal;
     private volatile boolean coreDumped;
+
+    UserChannelSession() {
+        CoreModuleProperties.COMMAND_EXIT_TIMEOUT.set(this, CLIENT_CLOSE_GRACE);
+    }
 
     /** Makes the coming exit report a signal death; call before the command's exit callback. */
     void exitBySignal(String signalName, boolean core) {

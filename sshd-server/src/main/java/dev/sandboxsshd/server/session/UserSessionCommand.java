@@ -1,5 +1,6 @@
 package dev.sandboxsshd.server.session;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -137,12 +138,12 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
         CompletableFuture<Void> stderrDone = tty ? CompletableFuture.completedFuture(null) : new CompletableFuture<>();
         if (!tty) {
             thread("stderr-" + pid, () -> {
-                copy(p.stderr(), err);
+                copy(p.stderr(), err, p.stderr());
                 stderrDone.complete(null);
             });
         }
         thread("stdout-" + pid, () -> {
-            copy(p.stdout(), out);
+            copy(p.stdout(), out, tty ? p::closeTerminal : p.stdout());
             stdoutDone.complete(null);
         });
         p.onExit().thenAcceptAsync(status -> {
@@ -186,14 +187,19 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
         }
     }
 
-    private void copy(InputStream from, OutputStream to) {
+    /**
+     * Copies the process's output into the channel until its end. Once the channel takes no more (the client closed
+     * it, or the connection is gone), {@code source} is closed, as sshd closes the pipes or the terminal when the
+     * client's CLOSE comes in: a process still writing gets SIGPIPE (EPIPE) rather than running on with its output
+     * thrown away, or, on a terminal, a hangup; it then ends, and its exit can still be reported.
+     */
+    private void copy(InputStream from, OutputStream to, Closeable source) {
         byte[] buffer = new byte[COPY_BUFFER];
-        boolean sinkOpen = true;
         try {
             int n;
             while ((n = from.read(buffer)) >= 0) {
                 copied += n;
-                if (n == 0 || !sinkOpen) {
+                if (n == 0) {
                     continue;
                 }
                 try {
@@ -201,14 +207,22 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
                     to.write(buffer, 0, n);
                     to.flush();
                 } catch (IOException e) {
-                    // The channel is gone; keep draining so the process is not blocked on a full pipe.
-                    sinkOpen = false;
+                    closeQuietly(source);
+                    return;
                 } finally {
                     writing = false;
                 }
             }
         } catch (IOException e) {
             // EIO on a terminal whose last writer closed, or a closed pipe: the end of output either way
+        }
+    }
+
+    private static void closeQuietly(Closeable source) {
+        try {
+            source.close();
+        } catch (IOException ignored) {
+            // already closed
         }
     }
 
