@@ -1,9 +1,13 @@
 package dev.sandboxsshd.keys;
 
+import java.io.IOException;
 import java.security.PublicKey;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.apache.sshd.common.AttributeRepository.AttributeKey;
+import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
 import org.apache.sshd.server.session.ServerSession;
@@ -22,7 +26,15 @@ import dev.sandboxsshd.shell.UserDatabase;
 public final class TrustedKeyAuthenticator implements PublickeyAuthenticator {
     private static final Logger LOG = LoggerFactory.getLogger(TrustedKeyAuthenticator.class);
 
+    private static final AttributeKey<AtomicInteger> FAILURES = new AttributeKey<>();
+
     private final AtomicReference<TrustedKey> trusted = new AtomicReference<>();
+    private final int maxAuthTries;
+
+    /** @param maxAuthTries sshd's MaxAuthTries: the failure that reaches it ends the connection */
+    public TrustedKeyAuthenticator(int maxAuthTries) {
+        this.maxAuthTries = maxAuthTries;
+    }
 
     public void trust(TrustedKey key) {
         trusted.set(key);
@@ -58,6 +70,18 @@ public final class TrustedKeyAuthenticator implements PublickeyAuthenticator {
         LOG.warn("refused publickey auth: remote={} user={} key={} {} reason={}",
                 session.getClientAddress(), LogText.escape(requested), KeyUtils.getKeyType(key), Fingerprints.sha256(key),
                 reason);
+        int failures = session.computeAttributeIfAbsent(FAILURES, k -> new AtomicInteger()).incrementAndGet();
+        if (failures >= maxAuthTries) {
+            LOG.warn("refused authentication: remote={} user={} reason=too many authentication failures ({})",
+                    session.getClientAddress(), LogText.escape(requested), failures);
+            try {
+                // sshd's words; its code (2, protocol error) would make MINA send a generic text instead
+                session.disconnect(SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE,
+                        "Too many authentication failures");
+            } catch (IOException e) {
+                session.close(true);
+            }
+        }
         return false;
     }
 

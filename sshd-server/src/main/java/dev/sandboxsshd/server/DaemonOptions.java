@@ -12,7 +12,8 @@ import dev.sandboxsshd.shell.UserDatabase;
 /** The command line, parsed and with its defaults applied. The flags are a contract with tests and images. */
 public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDir, Path apiTokenFile, String hostname,
                             boolean setHostname, Path enableKey, String backendUser, ForwardingOptions forwarding,
-                            String ptyUser, Duration ptyIdleTimeout, SessionEnvironment.Mode sessionEnv) {
+                            String ptyUser, Duration ptyIdleTimeout, SessionEnvironment.Mode sessionEnv,
+                            SshLimits limits) {
 
     /** The API's default port; loopback only, since the API hands out SSH access. */
     public static final int DEFAULT_API_PORT = 7422;
@@ -46,6 +47,12 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
               --session-env image|clean what sessions start with: the daemon's environment as the image
                                         declares it, less the daemon's own, then /etc/environment (image,
                                         default); or only /etc/environment and the login's, as sshd (clean)
+              --max-startups START:RATE:FULL
+                                        unauthenticated connections: past START refuse new ones with
+                                        probability RATE%%, rising to 100%% at FULL (default 10:30:100)
+              --max-auth-tries N        authentication attempts per connection (default 6)
+              --max-sessions N          session channels per connection (default 10)
+              --max-channels N          channels of any kind per connection (default 100)
               --help                    print this and exit
             """.formatted(DEFAULT_API_PORT);
 
@@ -69,6 +76,10 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
         String ptyUser = null;
         Duration ptyIdleTimeout = PtySessions.DEFAULT_IDLE_TIMEOUT;
         SessionEnvironment.Mode sessionEnv = SessionEnvironment.Mode.IMAGE;
+        SshLimits.Startups maxStartups = SshLimits.DEFAULTS.maxStartups();
+        int maxAuthTries = SshLimits.DEFAULTS.maxAuthTries();
+        int maxSessions = SshLimits.DEFAULTS.maxSessions();
+        int maxChannels = SshLimits.DEFAULTS.maxChannels();
         boolean forwarding = ForwardingOptions.DEFAULTS.enabled();
         boolean gatewayPorts = ForwardingOptions.DEFAULTS.gatewayPorts();
         boolean streamLocalBindUnlink = ForwardingOptions.DEFAULTS.streamLocalBindUnlink();
@@ -89,7 +100,8 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
                 case "--stream-local-bind-unlink" -> streamLocalBindUnlink = true;
                 case "--no-agent-forwarding" -> agentForwarding = false;
                 case "--api-listen", "--ssh-listen", "--state-dir", "--api-token-file", "--hostname", "--enable-key",
-                     "--backend-user", "--pty-user", "--pty-idle-timeout", "--session-env" -> {
+                     "--backend-user", "--pty-user", "--pty-idle-timeout", "--session-env", "--max-startups",
+                     "--max-auth-tries", "--max-sessions", "--max-channels" -> {
                     if (value == null) {
                         if (i + 1 >= args.length) {
                             throw new UsageException(flag + " needs a value");
@@ -107,6 +119,10 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
                             case "--pty-user" -> ptyUser = value;
                             case "--pty-idle-timeout" -> ptyIdleTimeout = seconds(value);
                             case "--session-env" -> sessionEnv = sessionEnv(value);
+                            case "--max-startups" -> maxStartups = SshLimits.Startups.parse(value);
+                            case "--max-auth-tries" -> maxAuthTries = positive(value);
+                            case "--max-sessions" -> maxSessions = positive(value);
+                            case "--max-channels" -> maxChannels = positive(value);
                             default -> backendUser = value;
                         }
                     } catch (IllegalArgumentException e) {
@@ -130,7 +146,28 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
         }
         return new DaemonOptions(api, ssh, stateDir, tokenFile, hostname, setHostname, enableKey, backendUser,
                 new ForwardingOptions(forwarding, gatewayPorts, streamLocalBindUnlink, agentForwarding), ptyUser,
-                ptyIdleTimeout, sessionEnv);
+                ptyIdleTimeout, sessionEnv, limits(maxStartups, maxAuthTries, maxSessions, maxChannels));
+    }
+
+    private static SshLimits limits(SshLimits.Startups startups, int authTries, int sessions, int channels)
+            throws UsageException {
+        try {
+            return new SshLimits(startups, authTries, sessions, channels);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--max-channels must be at least --max-sessions");
+        }
+    }
+
+    private static int positive(String value) {
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new IllegalArgumentException("'" + value + "' is not a whole number of at least 1");
     }
 
     private static SessionEnvironment.Mode sessionEnv(String value) {

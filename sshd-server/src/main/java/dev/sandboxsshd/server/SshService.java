@@ -17,7 +17,10 @@ import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.common.channel.RequestHandler;
 import org.apache.sshd.common.io.nio2.Nio2ServiceFactoryFactory;
+import org.apache.sshd.common.Service;
 import org.apache.sshd.common.session.ConnectionService;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionDisconnectHandler;
 import org.apache.sshd.common.util.threads.CloseableExecutorService;
 import org.apache.sshd.common.util.threads.SshThreadPoolExecutor;
 import org.apache.sshd.common.util.threads.SshdThreadFactory;
@@ -46,6 +49,7 @@ import dev.sandboxsshd.server.session.SessionChannelFactory;
 import dev.sandboxsshd.server.session.UserSessionFactory;
 import dev.sandboxsshd.sftp.ScpCommands;
 import dev.sandboxsshd.sftp.UserSftpSubsystemFactory;
+import dev.sandboxsshd.shell.LogText;
 import dev.sandboxsshd.shell.SessionEnvironment;
 import dev.sandboxsshd.shell.UserLauncher;
 
@@ -63,18 +67,21 @@ public final class SshService implements AutoCloseable {
     private final UserLauncher launcher;
     private final SessionEnvironment sessionEnvironment;
     private final ForwardingPolicy forwarding;
+    private final SshLimits limits;
     private final EnableStateFile stateFile;
-    private final TrustedKeyAuthenticator authenticator = new TrustedKeyAuthenticator();
+    private final TrustedKeyAuthenticator authenticator;
     private SshServer server;
 
     public SshService(HostPort listen, KeyPair hostKey, UserLauncher launcher, SessionEnvironment sessionEnvironment,
-                      ForwardingPolicy forwarding, java.nio.file.Path stateDir) {
+                      ForwardingPolicy forwarding, SshLimits limits, java.nio.file.Path stateDir) {
         this.listen = listen;
         this.hostKey = hostKey;
         this.hostKeyFingerprint = Fingerprints.sha256(hostKey.getPublic());
         this.launcher = launcher;
         this.sessionEnvironment = sessionEnvironment;
         this.forwarding = forwarding;
+        this.limits = limits;
+        this.authenticator = new TrustedKeyAuthenticator(limits.maxAuthTries());
         this.stateFile = new EnableStateFile(stateDir);
     }
 
@@ -182,8 +189,8 @@ public final class SshService implements AutoCloseable {
         sshd.setKeyboardInteractiveAuthenticator(null);
         sshd.setGSSAuthenticator(null);
         sshd.setHostBasedAuthenticator(null);
-        sshd.setChannelFactories(List.of(new SessionChannelFactory(forwarding), DirectTcpipChannel.factory(),
-                DirectStreamLocalChannel.factory(forwarding)));
+        sshd.setChannelFactories(ChannelLimits.apply(List.of(new SessionChannelFactory(forwarding),
+                DirectTcpipChannel.factory(), DirectStreamLocalChannel.factory(forwarding)), limits));
         sshd.setForwardingFilter(new PolicyForwardingFilter(forwarding));
         List<RequestHandler<ConnectionService>> global = new ArrayList<>();
         for (RequestHandler<ConnectionService> handler : ServerBuilder.DEFAULT_GLOBAL_REQUEST_HANDLERS) {
@@ -209,6 +216,19 @@ public final class SshService implements AutoCloseable {
         // delayed ACK: 40 ms added to every `ssh host cmd`, and to keystrokes whose echo follows another packet.
         CoreModuleProperties.TCP_NODELAY.set(sshd, true);
         sshd.addSessionListener(new PromptNewKeysAck());
+        sshd.addSessionListener(new StartupLimiter(limits.maxStartups()));
+        // sshd's MaxAuthTries counts failed keys (TrustedKeyAuthenticator); MINA's count of all requests (a key that
+        // works takes two) backs it up for methods that never reach an authenticator
+        CoreModuleProperties.MAX_AUTH_REQUESTS.set(sshd, 2 * limits.maxAuthTries());
+        sshd.setSessionDisconnectHandler(new SessionDisconnectHandler() {
+            @Override
+            public boolean handleAuthCountDisconnectReason(Session session, Service service, String serviceName,
+                                                           String method, String user, int count, int max) {
+                LOG.warn("refused authentication: remote={} user={} reason=too many authentication failures ({})",
+                        session.getRemoteAddress(), LogText.escape(user), max);
+                return false; // MINA disconnects
+            }
+        });
         sshd.setSessionFactory(IdentificationCheckingSession.factory(sshd));
         // A client that stops reading (a paused pipe, a stopped download) stalls its channel for as long as it likes;
         // MINA's default would fail the channel's writer after 30 s.

@@ -1,0 +1,186 @@
+package dev.sandboxsshd.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * OpenSSH's limits with OpenSSH's defaults, each refusal one log line: MaxAuthTries 6, MaxSessions 10 per
+ * connection, MaxStartups 10:30:100 unauthenticated connections. The client-visible cases also run against
+ * OpenSSH's sshd, which proves the tests can pass.
+ */
+class LimitsIT {
+    static final String OURS = "sandbox-sshd";
+    static final String OPENSSH = "openssh";
+
+    @TempDir
+    static Path dir;
+    static SshFixture fx;
+    static OpenSshServer openssh;
+    static List<ClientKey> strangers = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        fx = SshFixture.start(dir.resolve("ours"));
+        for (int i = 0; i < 7; i++) {
+            strangers.add(ClientKey.ed25519(dir.resolve("stranger" + i), "stranger" + i));
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (openssh != null) {
+            openssh.close();
+        }
+        fx.close();
+    }
+
+    private static OpenSsh client(String server) throws Exception {
+        if (server.equals(OURS)) {
+            return fx.ssh;
+        }
+        if (openssh == null) {
+            openssh = OpenSshServer.start(dir.resolve("openssh"), fx.key);
+        }
+        return openssh.ssh;
+    }
+
+    /** ssh with these keys offered in order (and nothing else). */
+    private static OpenSsh.Result withKeys(OpenSsh ssh, List<ClientKey> keys) throws Exception {
+        List<String> args = new ArrayList<>(new OpenSsh(ssh.port, ssh.user, null).sshArgs(List.of()));
+        args = args.subList(0, args.size() - 1); // the target goes last, after the keys
+        for (ClientKey k : keys) {
+            args.add("-i");
+            args.add(k.privateKey().toString());
+        }
+        args.add(ssh.user + "@127.0.0.1");
+        args.add("true");
+        return OpenSsh.exec(args, null, null);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {OURS, OPENSSH})
+    void sixWrongKeysEndTheConnectionAndFiveDoNot(String server) throws Exception {
+        OpenSsh ssh = client(server);
+        List<ClientKey> fiveThenRight = new ArrayList<>(strangers.subList(0, 5));
+        fiveThenRight.add(fx.key);
+        OpenSsh.Result in = withKeys(ssh, fiveThenRight);
+        assertEquals(0, in.exit(), in.stderr());
+
+        List<ClientKey> sixThenRight = new ArrayList<>(strangers.subList(0, 6));
+        sixThenRight.add(fx.key);
+        OpenSsh.Result out = withKeys(ssh, sixThenRight);
+        assertEquals(255, out.exit(), out.stderr());
+        assertTrue(out.stderr().contains("Too many authentication failures"), out.stderr());
+        if (server.equals(OURS)) {
+            fx.daemon.awaitLogLine("refused authentication: remote=", "reason=too many authentication failures (6)");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {OURS, OPENSSH})
+    void theEleventhSessionOnOneConnectionIsRefusedAndTheOthersGoOn(String server) throws Exception {
+        OpenSsh ssh = client(server);
+        Path control = dir.resolve(server + "-ctl");
+        // a mux client whose session is refused falls back to a connection of its own: make that one fail
+        List<String> mux = List.of("-o", "ControlPath=" + control, "-o", "ControlMaster=no", "-o", "ProxyCommand=false");
+        Process master = new ProcessBuilder(ssh.sshArgs(List.of("-M", "-N", "-o", "ControlPath=" + control)))
+                .redirectErrorStream(true).start();
+        List<Process> sessions = new ArrayList<>();
+        try {
+            Await.until("the control master", Duration.ofSeconds(20), () -> {
+                if (!master.isAlive()) {
+                    throw new AssertionError(new String(master.getInputStream().readAllBytes()));
+                }
+                return java.nio.file.Files.exists(control);
+            });
+            List<Long> remotePids = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                sessions.add(new ProcessBuilder(ssh.sshArgs(mux, "echo $$; exec sleep 60")).redirectErrorStream(true).start());
+            }
+            for (Process p : sessions) {
+                String line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                        StandardCharsets.US_ASCII)).readLine();
+                remotePids.add(Long.parseLong(line.strip()));
+            }
+            OpenSsh.Result eleventh = OpenSsh.exec(ssh.sshArgs(mux, "true"), null, null);
+            assertEquals(255, eleventh.exit(), eleventh.stderr());
+            assertTrue(eleventh.stderr().contains("Session open refused by peer"), eleventh.stderr());
+            if (server.equals(OURS)) {
+                fx.daemon.awaitLogLine("refused channel: remote=", "type=session", "MaxSessions (10)");
+            }
+            assertTrue(sessions.stream().allMatch(Process::isAlive), "the ten sessions go on");
+            // one session ends on the server's side: its channel closes and frees a slot
+            ProcessHandle.of(remotePids.get(0)).ifPresent(ProcessHandle::destroy);
+            Await.until("a session slot to free up", Duration.ofSeconds(20),
+                    () -> OpenSsh.exec(ssh.sshArgs(mux, "true"), null, null).exit() == 0);
+        } finally {
+            sessions.forEach(p -> DaemonProcess.killTree(p.toHandle()));
+            DaemonProcess.killTree(master.toHandle());
+        }
+    }
+
+    @Test
+    void unauthenticatedConnectionsPastMaxStartupsAreClosedAndLoginsWorkOnceTheFloodEnds() throws Exception {
+        int flood = 250;
+        List<SocketChannel> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < flood; i++) {
+                SocketChannel s = SocketChannel.open(new InetSocketAddress("127.0.0.1", fx.ssh.port));
+                s.write(ByteBuffer.wrap("SSH-2.0-flood\r\n".getBytes(StandardCharsets.US_ASCII)));
+                s.configureBlocking(false);
+                held.add(s);
+            }
+            // every connection past the limit is closed by the server: wait for that, then count what is left
+            Await.until("connections past MaxStartups to be closed", Duration.ofSeconds(20),
+                    () -> open(held) <= 100);
+            int open = open(held);
+            assertTrue(open >= 10, "below MaxStartups start every connection is kept: " + open);
+            fx.daemon.awaitLogLine("refused connection: remote=", "reason=past MaxStartups 10:30:100");
+        } finally {
+            for (SocketChannel s : held) {
+                s.close();
+            }
+        }
+        long ended = System.nanoTime();
+        Await.until("a login after the flood", Duration.ofSeconds(10), () -> fx.ssh.run("true").exit() == 0);
+        assertTrue(System.nanoTime() - ended < Duration.ofSeconds(10).toNanos());
+    }
+
+    /** Connections the server has not closed (what it sent of its own opening is read and dropped). */
+    private static int open(List<SocketChannel> sockets) {
+        ByteBuffer sink = ByteBuffer.allocate(16 * 1024);
+        int open = 0;
+        for (SocketChannel s : sockets) {
+            try {
+                int n;
+                do {
+                    sink.clear();
+                    n = s.read(sink);
+                } while (n > 0);
+                if (n == 0) {
+                    open++;
+                }
+            } catch (IOException reset) {
+                // closed by the server
+            }
+        }
+        return open;
+    }
+}
