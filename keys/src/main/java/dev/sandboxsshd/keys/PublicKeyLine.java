@@ -47,6 +47,13 @@ public record PublicKeyLine(String type, PublicKey key, String comment) {
         if (trimmed.indexOf('\n') >= 0 || trimmed.indexOf('\r') >= 0) {
             throw new InvalidPublicKeyException(field + " must be a single public key line, found several lines");
         }
+        for (int i = 0; i < trimmed.length(); i++) {
+            char c = trimmed.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                throw new InvalidPublicKeyException(field + " contains a control character (" + String.format("0x%02x", (int) c)
+                        + ") at position " + i + "; expected printable text");
+            }
+        }
         String[] parts = trimmed.split("[ \t]+", 3);
         String type = parts[0];
         if (!ACCEPTED_TYPES.contains(type)) {

@@ -59,6 +59,8 @@ class PublicKeyLineTest {
         assertRefused("ssh-rsa " + blob, "says 'ssh-rsa' but its key data is of type 'ssh-ed25519'");
         assertRefused(ED25519 + "\n" + ED25519, "single public key line");
         assertRefused("ssh-ed25519", "no key data");
+        assertRefused(ED25519 + " comment\0", "control character (0x00) at position");
+        assertRefused(ED25519 + " \u001b[2Jcomment", "control character (0x1b)");
         byte[] notOnCurve = raw.clone();
         java.util.Arrays.fill(notOnCurve, raw.length - 32, raw.length, (byte) 0xff);
         assertRefused("ssh-ed25519 " + Base64.getEncoder().encodeToString(notOnCurve), "cannot be decoded");

@@ -15,6 +15,7 @@ import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.session.ServerSession;
 import org.apache.sshd.sftp.SftpModuleProperties;
 import org.apache.sshd.sftp.common.SftpConstants;
+import org.apache.sshd.sftp.common.SftpException;
 import org.apache.sshd.sftp.common.extensions.openssh.AbstractOpenSSHExtensionParser.OpenSSHExtension;
 import org.apache.sshd.sftp.server.FileHandle;
 import org.apache.sshd.sftp.server.Handle;
@@ -27,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import dev.sandboxsshd.shell.ArrayPool;
 import dev.sandboxsshd.shell.FileSystemStats;
 import dev.sandboxsshd.shell.PosixUser;
+import dev.sandboxsshd.shell.LogText;
 import dev.sandboxsshd.shell.UserDatabase;
 
 /**
@@ -299,5 +301,20 @@ final class UserSftpSubsystem extends SftpSubsystem {
         reply.putBytes(users.array(), users.rpos(), users.available());
         reply.putBytes(groups.array(), groups.rpos(), groups.available());
         send(reply);
+    }
+
+    /**
+     * A handle past the session's cap is a plain failure, as sftp-server's when it has no descriptor left (MINA's
+     * "no space on filesystem" would read as a full disk), with one log line.
+     */
+    @Override
+    protected String generateFileHandle(Path file) throws IOException {
+        if (handles.size() >= maxHandleCount) {
+            LOG.warn("refused sftp open: remote={} user={} path={} reason=open handles at the limit ({})",
+                    getServerSession().getRemoteAddress(), LogText.escape(getServerSession().getUsername()),
+                    LogText.escape(String.valueOf(file)), maxHandleCount);
+            throw new SftpException(SftpConstants.SSH_FX_FAILURE, "Too many open handles (" + maxHandleCount + ")");
+        }
+        return super.generateFileHandle(file);
     }
 }

@@ -13,7 +13,7 @@ import dev.sandboxsshd.shell.UserDatabase;
 public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDir, Path apiTokenFile, String hostname,
                             boolean setHostname, Path enableKey, String backendUser, ForwardingOptions forwarding,
                             String ptyUser, Duration ptyIdleTimeout, SessionEnvironment.Mode sessionEnv,
-                            SshLimits limits) {
+                            SshLimits limits, int maxPtySessions) {
 
     /** The API's default port; loopback only, since the API hands out SSH access. */
     public static final int DEFAULT_API_PORT = 7422;
@@ -53,6 +53,8 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
               --max-auth-tries N        authentication attempts per connection (default 6)
               --max-sessions N          session channels per connection (default 10)
               --max-channels N          channels of any kind per connection (default 100)
+              --max-sftp-handles N      open files and directories per SFTP session (default 256)
+              --max-pty-sessions N      PTY API sessions at once, exited ones included (default 64)
               --help                    print this and exit
             """.formatted(DEFAULT_API_PORT);
 
@@ -80,6 +82,8 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
         int maxAuthTries = SshLimits.DEFAULTS.maxAuthTries();
         int maxSessions = SshLimits.DEFAULTS.maxSessions();
         int maxChannels = SshLimits.DEFAULTS.maxChannels();
+        int maxPtySessions = PtySessions.DEFAULT_MAX_SESSIONS;
+        int maxSftpHandles = SshLimits.DEFAULTS.maxSftpHandles();
         boolean forwarding = ForwardingOptions.DEFAULTS.enabled();
         boolean gatewayPorts = ForwardingOptions.DEFAULTS.gatewayPorts();
         boolean streamLocalBindUnlink = ForwardingOptions.DEFAULTS.streamLocalBindUnlink();
@@ -101,7 +105,8 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
                 case "--no-agent-forwarding" -> agentForwarding = false;
                 case "--api-listen", "--ssh-listen", "--state-dir", "--api-token-file", "--hostname", "--enable-key",
                      "--backend-user", "--pty-user", "--pty-idle-timeout", "--session-env", "--max-startups",
-                     "--max-auth-tries", "--max-sessions", "--max-channels" -> {
+                     "--max-auth-tries", "--max-sessions", "--max-channels", "--max-pty-sessions",
+                     "--max-sftp-handles" -> {
                     if (value == null) {
                         if (i + 1 >= args.length) {
                             throw new UsageException(flag + " needs a value");
@@ -123,6 +128,8 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
                             case "--max-auth-tries" -> maxAuthTries = positive(value);
                             case "--max-sessions" -> maxSessions = positive(value);
                             case "--max-channels" -> maxChannels = positive(value);
+                            case "--max-pty-sessions" -> maxPtySessions = positive(value);
+                            case "--max-sftp-handles" -> maxSftpHandles = positive(value);
                             default -> backendUser = value;
                         }
                     } catch (IllegalArgumentException e) {
@@ -146,13 +153,14 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
         }
         return new DaemonOptions(api, ssh, stateDir, tokenFile, hostname, setHostname, enableKey, backendUser,
                 new ForwardingOptions(forwarding, gatewayPorts, streamLocalBindUnlink, agentForwarding), ptyUser,
-                ptyIdleTimeout, sessionEnv, limits(maxStartups, maxAuthTries, maxSessions, maxChannels));
+                ptyIdleTimeout, sessionEnv, limits(maxStartups, maxAuthTries, maxSessions, maxChannels, maxSftpHandles),
+                maxPtySessions);
     }
 
-    private static SshLimits limits(SshLimits.Startups startups, int authTries, int sessions, int channels)
-            throws UsageException {
+    private static SshLimits limits(SshLimits.Startups startups, int authTries, int sessions, int channels,
+                                    int sftpHandles) throws UsageException {
         try {
-            return new SshLimits(startups, authTries, sessions, channels);
+            return new SshLimits(startups, authTries, sessions, channels, sftpHandles);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--max-channels must be at least --max-sessions");
         }

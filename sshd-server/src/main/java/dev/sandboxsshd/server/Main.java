@@ -75,7 +75,7 @@ public final class Main {
 
         PtySessions ptys = new PtySessions(launcher, sessionEnvironment, () -> UserDatabase.byName(options.ptyUser())
                 .orElseThrow(() -> new ApiError(500, "the PTY user " + options.ptyUser() + " does not exist")),
-                options.ptyIdleTimeout(), PtySessions.DEFAULT_EXITED_GRACE, System::nanoTime);
+                options.ptyIdleTimeout(), PtySessions.DEFAULT_EXITED_GRACE, options.maxPtySessions(), System::nanoTime);
         ptys.startReaping(Duration.ofSeconds(1));
         ApiServer api = new ApiServer(options.apiListen(), token, ssh, ptys);
         try {

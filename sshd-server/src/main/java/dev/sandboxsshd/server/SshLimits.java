@@ -3,13 +3,14 @@ package dev.sandboxsshd.server;
 /**
  * OpenSSH's per-connection and pre-authentication limits, with its defaults: {@code MaxStartups 10:30:100},
  * {@code MaxAuthTries 6}, {@code MaxSessions 10}; and a cap on all channels of a connection (forwards included),
- * which sshd does not have and one JVM serving every client needs.
+ * which sshd does not have and one JVM serving every client needs; and open SFTP handles per session (each holds one
+ * of the daemon's descriptors; sftp-server is bounded by its own process's descriptor limit).
  */
-public record SshLimits(Startups maxStartups, int maxAuthTries, int maxSessions, int maxChannels) {
-    public static final SshLimits DEFAULTS = new SshLimits(new Startups(10, 30, 100), 6, 10, 100);
+public record SshLimits(Startups maxStartups, int maxAuthTries, int maxSessions, int maxChannels, int maxSftpHandles) {
+    public static final SshLimits DEFAULTS = new SshLimits(new Startups(10, 30, 100), 6, 10, 100, 256);
 
     public SshLimits {
-        if (maxAuthTries < 1 || maxSessions < 1 || maxChannels < maxSessions) {
+        if (maxAuthTries < 1 || maxSessions < 1 || maxChannels < maxSessions || maxSftpHandles < 1) {
             throw new IllegalArgumentException("limits must be at least 1, and channels at least sessions");
         }
     }

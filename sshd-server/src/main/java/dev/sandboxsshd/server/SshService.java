@@ -208,6 +208,7 @@ public final class SshService implements AutoCloseable {
         sshd.setCommandFactory(new ScpCommands(sessions));
         sshd.setSubsystemFactories(List.of(new UserSftpSubsystemFactory()));
         SftpModuleProperties.MAX_READDATA_PACKET_LENGTH.set(sshd, UserSftpSubsystemFactory.READ_LENGTH);
+        SftpModuleProperties.MAX_OPEN_HANDLES_PER_SESSION.set(sshd, limits.maxSftpHandles());
         CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, SERVER_VERSION);
         // OpenSSH keeps idle sessions open forever; so do we (clients use keep-alives if they want otherwise).
         CoreModuleProperties.IDLE_TIMEOUT.set(sshd, Duration.ZERO);

@@ -137,6 +137,11 @@ class EnableApiIT {
                 Arguments.of("not json", 400, "not valid JSON"),
                 Arguments.of("[1, 2]", 400, "must be a JSON object"),
                 Arguments.of("{\"proxy_pubkey\": \"" + good + "\"", 400, "not valid JSON"),
+                Arguments.of(json(good) + " x", 400, "not valid JSON"),
+                Arguments.of(json(good) + " {}", 400, "Trailing token"),
+                Arguments.of("{\"proxy_pubkey\": \"" + good + "\", \"proxy_pubkey\": \"" + good + "\"}", 400,
+                        "Duplicate field 'proxy_pubkey'"),
+                Arguments.of(json(good + " comment\0"), 400, "control character (0x00)"),
                 Arguments.of("{\"proxy_pubkey\": \"" + "A".repeat(70_000) + "\"}", 413, "over the limit"));
     }
 

@@ -83,6 +83,18 @@ class ExecStreamsIT {
     }
 
     @Test
+    void endedSessionsGiveTheirDescriptorsBackAtOnce() throws Exception {
+        assertEquals(0, fx.ssh.run("true").exit());
+        long before = fx.daemon.openFds();
+        for (int i = 0; i < 30; i++) {
+            assertEquals(0, fx.ssh.run("echo x; echo y >&2").exit());
+        }
+        // no collection is forced: the pipes of ended sessions must be closed by the daemon, not by a GC
+        Await.until("the sessions' descriptors to be closed", java.time.Duration.ofSeconds(10),
+                () -> fx.daemon.openFds() <= before + 4);
+    }
+
+    @Test
     void outputAfterStdinClosedIsStillDelivered() throws Exception {
         OpenSsh.Result r = fx.ssh.run(List.of(), "line one\nline two\n".getBytes(), "cat; echo after-eof");
         assertEquals("line one\nline two\nafter-eof\n", r.out());

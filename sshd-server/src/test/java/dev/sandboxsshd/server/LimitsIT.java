@@ -137,6 +137,34 @@ class LimitsIT {
     }
 
     @Test
+    void openSftpHandlesPastTheCapAreRefusedAndTheSessionGoesOn() throws Exception {
+        try (SshFixture capped = SshFixture.start(dir.resolve("handles"), "--max-sftp-handles", "5")) {
+            com.jcraft.jsch.Session session = capped.jsch();
+            try {
+                com.jcraft.jsch.ChannelSftp sftp = (com.jcraft.jsch.ChannelSftp) session.openChannel("sftp");
+                sftp.connect(20_000);
+                List<java.io.InputStream> open = new ArrayList<>();
+                for (int i = 0; i < 5; i++) {
+                    open.add(sftp.get("/etc/hostname"));
+                }
+                com.jcraft.jsch.SftpException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                        com.jcraft.jsch.SftpException.class, () -> sftp.get("/etc/hostname"));
+                assertEquals(com.jcraft.jsch.ChannelSftp.SSH_FX_FAILURE, refused.id, refused.getMessage());
+                capped.daemon.awaitLogLine("refused sftp open: remote=", "reason=open handles at the limit (5)");
+                open.remove(0).close();
+                try (java.io.InputStream again = sftp.get("/etc/hostname")) {
+                    assertTrue(again.read() >= 0, "a closed handle makes room");
+                }
+                for (java.io.InputStream in : open) {
+                    in.close();
+                }
+            } finally {
+                session.disconnect();
+            }
+        }
+    }
+
+    @Test
     void unauthenticatedConnectionsPastMaxStartupsAreClosedAndLoginsWorkOnceTheFloodEnds() throws Exception {
         int flood = 250;
         List<SocketChannel> held = new ArrayList<>();

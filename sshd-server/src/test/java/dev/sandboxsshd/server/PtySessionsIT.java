@@ -187,6 +187,8 @@ class PtySessionsIT {
         String[][] cases = {
             {"{\"args\": []}", "command is required"},
             {"not json", "not valid JSON"},
+            {"{\"command\": \"/bin/true\"} {}", "Trailing token"},
+            {"{\"command\": \"/bin/true\", \"command\": \"/bin/sh\"}", "Duplicate field 'command'"},
             {"{\"command\": 5}", "command must be"},
             {"{\"command\": \"/bin/sh\", \"rows\": 0}", "rows must be between 1 and 10000"},
             {"{\"command\": \"/bin/sh\", \"cols\": 10001}", "cols must be between 1 and 10000"},
@@ -210,6 +212,22 @@ class PtySessionsIT {
         assertEquals(400, daemon.call("POST", "/api/v1/pty/" + s.id() + "/resize", "{\"rows\": 0, \"cols\": 80}").status());
         assertEquals(24, get(s).get("rows").asInt(), "a refused resize changes nothing");
         daemon.call("DELETE", "/api/v1/pty/" + s.id(), null);
+    }
+
+    @Test
+    void pastTheSessionCapCreateIs429AndNothingStarts() throws Exception {
+        try (DaemonProcess capped = DaemonProcess.start(dir.resolve("capped"), "--max-pty-sessions", "2")) {
+            String cat = "{\"command\": \"/bin/cat\"}";
+            String first = capped.call("POST", "/api/v1/pty", cat).body().get("session_id").asText();
+            assertEquals(200, capped.call("POST", "/api/v1/pty", cat).status());
+            DaemonProcess.Http third = capped.call("POST", "/api/v1/pty", cat);
+            assertEquals(429, third.status(), third.raw());
+            assertEquals("too many PTY sessions (2); delete one first", third.body().get("error").asText());
+            capped.awaitLogLine("refused pty session: command=/bin/cat");
+            assertEquals(2, capped.call("GET", "/api/v1/pty", null).body().get("sessions").size());
+            assertEquals(200, capped.call("DELETE", "/api/v1/pty/" + first, null).status());
+            assertEquals(200, capped.call("POST", "/api/v1/pty", cat).status());
+        }
     }
 
     @Test

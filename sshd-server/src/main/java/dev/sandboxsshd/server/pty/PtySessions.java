@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 import dev.sandboxsshd.server.ApiError;
 import dev.sandboxsshd.shell.LaunchRefused;
 import dev.sandboxsshd.shell.LaunchSpec;
+import dev.sandboxsshd.shell.LogText;
 import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.PtySize;
 import dev.sandboxsshd.shell.SessionEnvironment;
@@ -39,6 +40,8 @@ public final class PtySessions implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PtySessions.class);
     /** The spec's 300 s with no client attached. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(300);
+    /** Tensorlake's own daemon answers 429 beyond this many sessions. */
+    public static final int DEFAULT_MAX_SESSIONS = 64;
     /** How long an exited session's code and output stay available to a client that attaches late. */
     public static final Duration DEFAULT_EXITED_GRACE = Duration.ofSeconds(60);
     private static final String DEFAULT_TERM = "xterm-256color";
@@ -54,17 +57,19 @@ public final class PtySessions implements AutoCloseable {
     private final BackendUser backendUser;
     private final Duration idleTimeout;
     private final Duration exitedGrace;
+    private final int maxSessions;
     private final LongSupplier nanoClock;
     private final Map<String, PtySession> sessions = new ConcurrentHashMap<>();
     private ScheduledExecutorService reaper;
 
     public PtySessions(UserLauncher launcher, SessionEnvironment sessionEnvironment, BackendUser backendUser,
-                       Duration idleTimeout, Duration exitedGrace, LongSupplier nanoClock) {
+                       Duration idleTimeout, Duration exitedGrace, int maxSessions, LongSupplier nanoClock) {
         this.launcher = launcher;
         this.sessionEnvironment = sessionEnvironment;
         this.backendUser = backendUser;
         this.idleTimeout = idleTimeout;
         this.exitedGrace = exitedGrace;
+        this.maxSessions = maxSessions;
         this.nanoClock = nanoClock;
     }
 
@@ -82,7 +87,13 @@ public final class PtySessions implements AutoCloseable {
     public record Created(String sessionId, String token) {
     }
 
-    public Created create(PtyCreateRequest request) throws ApiError {
+    /** Creates are one at a time, so the cap holds. */
+    public synchronized Created create(PtyCreateRequest request) throws ApiError {
+        if (sessions.size() >= maxSessions) {
+            LOG.warn("refused pty session: command={} reason={} sessions exist (the limit, --max-pty-sessions)",
+                    LogText.escape(request.command()), sessions.size());
+            throw new ApiError(429, "too many PTY sessions (" + maxSessions + "); delete one first");
+        }
         PosixUser user = backendUser.resolve();
         Path workingDir = request.workingDir() == null ? user.home() : Path.of(request.workingDir());
         Map<String, String> environment = new LinkedHashMap<>(sessionEnvironment.forLogin(user));

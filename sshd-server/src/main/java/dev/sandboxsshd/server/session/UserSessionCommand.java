@@ -156,6 +156,7 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
             stdoutDone.join();
             stderrDone.join();
             input.stop();
+            p.closeStreams();
             if (status.killedBySignal()) {
                 ((UserChannelSession) channel).exitBySignal(ExitSignals.name(status.signal()), status.coreDumped());
             }

@@ -32,4 +32,24 @@ class OutputRingTest {
         assertEquals(10, ring.end());
         assertArrayEquals(b("6789"), ring.copyFrom(0));
     }
+
+    @Test
+    void growsOnlyAsOutputArrivesAndKeepsEveryByte() {
+        OutputRing ring = new OutputRing(1 << 20);
+        assertEquals(16 * 1024, ring.allocated());
+        byte[] chunk = new byte[10_000];
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < 50; i++) {
+            java.util.Arrays.fill(chunk, (byte) i);
+            ring.append(chunk, 0, chunk.length);
+            all.write(chunk, 0, chunk.length);
+        }
+        assertEquals(512 * 1024, ring.allocated());
+        assertArrayEquals(all.toByteArray(), ring.copyFrom(0));
+        for (int i = 0; i < 100; i++) {
+            ring.append(chunk, 0, chunk.length);
+        }
+        assertEquals(1 << 20, ring.allocated(), "never past the capacity");
+        assertEquals(1 << 20, ring.copyFrom(0).length);
+    }
 }
