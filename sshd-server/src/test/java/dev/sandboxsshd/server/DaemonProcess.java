@@ -36,18 +36,22 @@ final class DaemonProcess implements AutoCloseable {
     final Path stateDir;
     final Path log;
     final String api;
+    /** The daemon's pid as this test sees it (not the 1 it has inside a pid namespace of its own). */
     final long pid;
+    /** The pid the daemon reports for itself: {@link #pid}, or its pid inside the namespace a prefix made. */
+    final long ownPid;
     final List<String> stdout = new ArrayList<>();
     private final Process process;
 
     record Http(int status, JsonNode body, String raw) {
     }
 
-    private DaemonProcess(Path stateDir, Path log, String api, long pid, Process process) {
+    private DaemonProcess(Path stateDir, Path log, String api, long pid, long ownPid, Process process) {
         this.stateDir = stateDir;
         this.log = log;
         this.api = api;
         this.pid = pid;
+        this.ownPid = ownPid;
         this.process = process;
     }
 
@@ -55,10 +59,15 @@ final class DaemonProcess implements AutoCloseable {
     static final String LEAK_MARKER = "SANDBOX_SSHD_TEST_DAEMON_ONLY";
 
     static DaemonProcess start(Path stateDir, String... extraArgs) throws IOException {
+        return start(List.of(), stateDir, extraArgs);
+    }
+
+    /** @param prefix a wrapper such as {@code unshare --pid --fork --mount-proc} */
+    static DaemonProcess start(List<String> prefix, Path stateDir, String... extraArgs) throws IOException {
         List<String> command = new ArrayList<>(List.of("--api-listen", "127.0.0.1:0", "--ssh-listen", "127.0.0.1:0",
                 "--state-dir", stateDir.toString()));
         command.addAll(List.of(extraArgs));
-        return startWith(List.of(), stateDir, command);
+        return startWith(prefix, stateDir, command);
     }
 
     /** @param prefix a wrapper such as {@code unshare --uts --fork} */
@@ -105,7 +114,9 @@ final class DaemonProcess implements AutoCloseable {
                 seen.add(line);
                 Matcher m = API_LINE.matcher(line);
                 if (m.find()) {
-                    DaemonProcess daemon = new DaemonProcess(stateDir, log, m.group(1), Long.parseLong(m.group(2)), process);
+                    long ownPid = Long.parseLong(m.group(2));
+                    DaemonProcess daemon = new DaemonProcess(stateDir, log, m.group(1), hostPid(process, ownPid), ownPid,
+                            process);
                     daemon.stdout.addAll(seen);
                     Thread drain = new Thread(() -> {
                         try {
@@ -130,6 +141,22 @@ final class DaemonProcess implements AutoCloseable {
         killTree(process.toHandle());
         throw new IOException("daemon did not report its API address; stdout=" + seen + " stderr="
                 + (Files.exists(log) ? Files.readString(log) : ""));
+    }
+
+    /**
+     * The daemon among the started process and its descendants: the one whose innermost pid ({@code NSpid}'s last
+     * field) is the pid it reported, which is its plain pid when no prefix made a pid namespace.
+     */
+    private static long hostPid(Process started, long reported) throws IOException {
+        List<ProcessHandle> candidates = new ArrayList<>(List.of(started.toHandle()));
+        candidates.addAll(started.toHandle().descendants().toList());
+        for (ProcessHandle p : candidates) {
+            List<Long> nspids = Procs.namespacePids(p.pid());
+            if (!nspids.isEmpty() && nspids.get(nspids.size() - 1) == reported) {
+                return p.pid();
+            }
+        }
+        throw new IOException("no process under " + started.pid() + " has pid " + reported + " in its namespace");
     }
 
     static Path jar() {
@@ -249,6 +276,14 @@ final class DaemonProcess implements AutoCloseable {
 
     boolean isAlive() {
         return process.isAlive();
+    }
+
+    /** Waits for the daemon (with its prefix, which passes its status on) to exit; its exit code. */
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("the daemon did not exit within " + timeout);
+        }
+        return process.exitValue();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.sandboxsshd.server;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /** A daemon enabled with one fresh ed25519 key for the test backend user, and an OpenSSH client for it. */
 final class SshFixture implements AutoCloseable {
@@ -17,9 +18,14 @@ final class SshFixture implements AutoCloseable {
     }
 
     static SshFixture start(Path dir, String... extraArgs) throws Exception {
+        return start(List.of(), dir, extraArgs);
+    }
+
+    /** @param prefix a wrapper such as {@code unshare --pid --fork --mount-proc} */
+    static SshFixture start(List<String> prefix, Path dir, String... extraArgs) throws Exception {
         ClientKey key = ClientKey.ed25519(dir.resolve("client"), "proxy");
         String user = TestUser.backend().name();
-        DaemonProcess daemon = DaemonProcess.start(dir.resolve("state"), extraArgs);
+        DaemonProcess daemon = DaemonProcess.start(prefix, dir.resolve("state"), extraArgs);
         try {
             DaemonProcess.Http r = daemon.enable(key.publicLine(), user);
             if (r.status() != 200) {
