@@ -14,6 +14,8 @@ interface LibC extends Library {
 
     int geteuid();
 
+    int getpid();
+
     int umask(int mask);
 
     int unshare(int flags);

@@ -11,7 +11,8 @@ import com.sun.jna.ptr.IntByReference;
 /**
  * glibc's {@code posix_spawn}: the child leads a new session, has default signal dispositions and an empty mask,
  * inherits only fds 0-2 (the JVM's own descriptors never leak into a user's process), and is our own child, so
- * {@code waitpid} gives us its full wait status (the JDK and pty4j keep only 128+N for a killed child). The child
+ * {@code waitpid} gives us its full wait status (the JDK and pty4j keep only 128+N for a killed child); the
+ * {@link ChildReaper} is the one that waits. The child
  * starts with the credentials, working directory and umask of the calling thread (see {@link UserIdentity}).
  */
 final class PosixSpawn {
@@ -20,7 +21,6 @@ final class PosixSpawn {
     private static final short POSIX_SPAWN_SETSID = 0x80;
     static final int O_RDWR = 2;
     static final int O_CLOEXEC = 0x80000;
-    private static final int EINTR = 4;
     private static final LibC C = LibC.INSTANCE;
 
     /** One file action: make {@code target} (0, 1 or 2) a copy of {@code fd}, or open {@code path} there. */
@@ -83,18 +83,6 @@ final class PosixSpawn {
             C.posix_spawn_file_actions_destroy(actions);
             C.posix_spawnattr_destroy(attr);
         }
-    }
-
-    /** Blocks until the child ends and reaps it. */
-    static ExitStatus waitFor(int pid) {
-        int[] status = new int[1];
-        while (C.waitpid(pid, status, 0) < 0) {
-            int errno = com.sun.jna.Native.getLastError();
-            if (errno != EINTR) {
-                throw new IllegalStateException("waitpid(" + pid + ") failed: " + C.strerror(errno));
-            }
-        }
-        return ExitStatus.fromWaitStatus(status[0]);
     }
 
     /** A pipe whose both ends are close-on-exec; {@code [read, write]}. */

@@ -35,14 +35,17 @@ public final class SpawnLauncher implements UserLauncher {
     private final boolean daemonIsRoot;
     /** The group terminals belong to (sshd: "tty" with mode 0620, else the user's group with 0600). */
     private final Optional<Integer> ttyGroup;
+    private final ChildReaper reaper;
 
-    private SpawnLauncher(boolean daemonIsRoot, Optional<Integer> ttyGroup) {
+    private SpawnLauncher(boolean daemonIsRoot, Optional<Integer> ttyGroup, ChildReaper reaper) {
         this.daemonIsRoot = daemonIsRoot;
         this.ttyGroup = ttyGroup;
+        this.reaper = reaper;
     }
 
+    /** Call it from a root thread: it starts the {@link ChildReaper} if nothing has yet. */
     public static SpawnLauncher forThisProcess() {
-        return new SpawnLauncher(UserDatabase.runningAsRoot(), UserDatabase.groupId("tty"));
+        return new SpawnLauncher(UserDatabase.runningAsRoot(), UserDatabase.groupId("tty"), ChildReaper.get());
     }
 
     @Override
@@ -54,13 +57,13 @@ public final class SpawnLauncher implements UserLauncher {
             out = PosixSpawn.pipe();
             err = PosixSpawn.pipe();
             int stderr = err[1];
-            int pid = spawnAs(spec, spec.environment(), List.of(
+            ChildReaper.Child child = spawnAs(spec, spec.environment(), List.of(
                     PosixSpawn.Stdio.dup(in[0], 0), PosixSpawn.Stdio.dup(out[1], 1), PosixSpawn.Stdio.dup(err[1], 2)),
                     notice -> writeFully(stderr, notice));
             PosixSpawn.close(in[0]);
             PosixSpawn.close(out[1]);
             PosixSpawn.close(err[1]);
-            return UserProcess.piped(pid, in[1], out[0], err[0]);
+            return UserProcess.piped(child, in[1], out[0], err[0]);
         } catch (IOException | RuntimeException e) {
             for (int[] p : new int[][] {in, out, err}) {
                 if (p != null) {
@@ -88,10 +91,10 @@ public final class SpawnLauncher implements UserLauncher {
                 environment.put(ttyNameVariable, terminal);
             }
             // The child leads a new session and opens the terminal without O_NOCTTY: it becomes its controlling tty.
-            int pid = spawnAs(spec, environment, List.of(
+            ChildReaper.Child child = spawnAs(spec, environment, List.of(
                     PosixSpawn.Stdio.open(terminal, 0), PosixSpawn.Stdio.dup(0, 1), PosixSpawn.Stdio.dup(0, 2)),
                     notice -> writeToTerminal(terminal, notice));
-            return UserProcess.onTerminal(pid, pty);
+            return UserProcess.onTerminal(child, pty);
         } catch (IOException | RuntimeException e) {
             pty.close();
             throw e;
@@ -122,7 +125,7 @@ public final class SpawnLauncher implements UserLauncher {
     }
 
     /** On a thread that is the user: enter the directory, then execute the program, each checked by the kernel. */
-    private static int spawnAs(LaunchSpec spec, Map<String, String> environment, List<PosixSpawn.Stdio> stdio,
+    private ChildReaper.Child spawnAs(LaunchSpec spec, Map<String, String> environment, List<PosixSpawn.Stdio> stdio,
                                Notices notices) throws IOException {
         return UserIdentity.runAs(spec.user(), "spawn", SPAWN_TIMEOUT, () -> {
             enter(spec, notices);
@@ -150,12 +153,12 @@ public final class SpawnLauncher implements UserLauncher {
      * process will have, skipping those where it is missing, and "Permission denied" for a file that is there but
      * may not be run wins over "not found". Runs on the user's thread, so each answer is the kernel's for the user.
      */
-    private static int execute(List<String> argv, Map<String, String> environment, List<PosixSpawn.Stdio> stdio)
-            throws IOException {
+    private ChildReaper.Child execute(List<String> argv, Map<String, String> environment,
+                                      List<PosixSpawn.Stdio> stdio) throws IOException {
         String program = argv.get(0);
         if (program.contains("/")) {
             try {
-                return PosixSpawn.spawn(program, argv, environment, stdio);
+                return reaper.spawn(() -> PosixSpawn.spawn(program, argv, environment, stdio));
             } catch (PosixSpawn.Failed e) {
                 throw new LaunchRefused(LaunchRefused.Part.COMMAND, program, C.strerror(e.errno));
             }
@@ -165,7 +168,7 @@ public final class SpawnLauncher implements UserLauncher {
         for (String dir : path.split(":", -1)) {
             Path candidate = Path.of(dir.isEmpty() ? "." : dir, program);
             try {
-                return PosixSpawn.spawn(candidate.toString(), argv, environment, stdio);
+                return reaper.spawn(() -> PosixSpawn.spawn(candidate.toString(), argv, environment, stdio));
             } catch (PosixSpawn.Failed e) {
                 if (e.errno == EACCES) {
                     // as bash: a directory the user may not search hides nothing; a file they may not run does

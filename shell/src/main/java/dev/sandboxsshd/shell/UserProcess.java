@@ -14,33 +14,30 @@ import com.pty4j.unix.Pty;
 
 /**
  * A process started by the {@link UserLauncher}: its pid (which is also its process group and session id), its
- * streams, and its exit, reaped by a thread of its own as soon as it happens.
+ * streams, and its exit, as the {@link ChildReaper} reaped it.
  */
 public final class UserProcess {
-    private static final long REAPER_STACK = 64 * 1024;
 
     private final int pid;
     private final OutputStream stdin;
     private final InputStream stdout;
     private final InputStream stderr;
     private final Pty pty;
-    private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+    private final CompletableFuture<ExitStatus> exit;
 
-    private UserProcess(int pid, OutputStream stdin, InputStream stdout, InputStream stderr, Pty pty) {
-        this.pid = pid;
+    private UserProcess(ChildReaper.Child child, OutputStream stdin, InputStream stdout, InputStream stderr, Pty pty) {
+        this.pid = child.pid();
+        this.exit = child.exit();
         this.stdin = stdin;
         this.stdout = stdout;
         this.stderr = stderr;
         this.pty = pty;
-        Thread reaper = new Thread(null, () -> exit.complete(PosixSpawn.waitFor(pid)), "reaper-" + pid, REAPER_STACK);
-        reaper.setDaemon(true);
-        reaper.start();
     }
 
-    static UserProcess piped(int pid, int stdinFd, int stdoutFd, int stderrFd) throws IOException {
+    static UserProcess piped(ChildReaper.Child child, int stdinFd, int stdoutFd, int stderrFd) throws IOException {
         // Reopening through /proc gives ordinary JDK streams on the same pipes; the raw fds are closed after.
         try {
-            return new UserProcess(pid, new FileOutputStream(procFd(stdinFd)), new FileInputStream(procFd(stdoutFd)),
+            return new UserProcess(child, new FileOutputStream(procFd(stdinFd)), new FileInputStream(procFd(stdoutFd)),
                     new FileInputStream(procFd(stderrFd)), null);
         } finally {
             PosixSpawn.close(stdinFd);
@@ -49,8 +46,8 @@ public final class UserProcess {
         }
     }
 
-    static UserProcess onTerminal(int pid, Pty pty) {
-        return new UserProcess(pid, pty.getOutputStream(), new TerminalReads(pty.getInputStream()), null, pty);
+    static UserProcess onTerminal(ChildReaper.Child child, Pty pty) {
+        return new UserProcess(child, pty.getOutputStream(), new TerminalReads(pty.getInputStream()), null, pty);
     }
 
     /**
@@ -98,6 +95,7 @@ public final class UserProcess {
         return stderr;
     }
 
+    /** Completed on the reaper's one thread: dependents must not block it (use the async forms). */
     public CompletableFuture<ExitStatus> onExit() {
         return exit;
     }

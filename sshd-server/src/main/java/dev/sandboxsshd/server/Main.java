@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import dev.sandboxsshd.forwarding.OpenSshForwardingPolicy;
 import dev.sandboxsshd.keys.HostKeys;
 import dev.sandboxsshd.server.pty.PtySessions;
+import dev.sandboxsshd.shell.ChildReaper;
 import dev.sandboxsshd.shell.UserIdentity;
 import dev.sandboxsshd.shell.Hostname;
 import dev.sandboxsshd.shell.SessionEnvironment;
@@ -56,6 +57,7 @@ public final class Main {
         KeyPair hostKey = HostKeys.loadOrCreate(stateDir);
         ApiToken token = ApiToken.loadOrCreate(options.apiTokenFile());
         UserLauncher launcher = SpawnLauncher.forThisProcess();
+        ChildReaper.get().adoptOrphans();
         SessionEnvironment sessionEnvironment = new SessionEnvironment(options.sessionEnv(), System.getenv(),
                 SessionEnvironment.PAM_ENV_FILES);
         SshService ssh = new SshService(options.sshListen(), hostKey, launcher, sessionEnvironment,
