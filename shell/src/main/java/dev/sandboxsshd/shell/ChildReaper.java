@@ -34,6 +34,7 @@ public final class ChildReaper {
     private static final Logger LOG = LoggerFactory.getLogger(ChildReaper.class);
     private static final int EINTR = 4;
     private static final int ECHILD = 10;
+    private static final int PR_SET_CHILD_SUBREAPER = 36;
     private static final long IDLE_MILLIS = 1000;
     private static final long STACK = 128 * 1024;
     private static final LibC C = LibC.INSTANCE;
@@ -72,10 +73,18 @@ public final class ChildReaper {
         return C.getpid() == 1;
     }
 
-    /** Says at start which orphans end up here to be reaped. */
+    /**
+     * Makes the orphans of sessions ours to reap (and to hang up): as PID 1 they are already; otherwise the daemon
+     * becomes the child subreaper, so they are re-parented to it instead of to an init that may never reap them.
+     */
     public void adoptOrphans() {
         if (isPid1()) {
             LOG.info("reaping orphans as PID 1");
+        } else if (C.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0) {
+            LOG.info("child subreaper: orphans of sessions are re-parented to the daemon and reaped");
+        } else {
+            LOG.warn("cannot become the child subreaper: {}; orphans of sessions go to init",
+                    C.strerror(Native.getLastError()));
         }
     }
 

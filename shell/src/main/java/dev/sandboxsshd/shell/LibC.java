@@ -16,6 +16,8 @@ interface LibC extends Library {
 
     int getpid();
 
+    int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
     int umask(int mask);
 
     int unshare(int flags);
