@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 
 import dev.sandboxsshd.forwarding.OpenSshForwardingPolicy;
 import dev.sandboxsshd.keys.HostKeys;
@@ -103,18 +102,9 @@ public final class Main {
         }
         System.out.flush();
 
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            ssh.close();
-            ptys.close();
-            try {
-                api.close();
-            } catch (Exception ignored) {
-                // exiting anyway
-            }
-            stopped.countDown();
-        }, "shutdown"));
-        stopped.await();
+        DaemonStop stop = new DaemonStop(ssh, ptys, api, ChildReaper.get());
+        stop.install();
+        stop.await();
     }
 
     private static String connectHost(String listen) {

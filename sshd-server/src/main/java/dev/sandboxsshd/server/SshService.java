@@ -165,6 +165,11 @@ public final class SshService implements AutoCloseable {
         }
     }
 
+    /** How many SSH connections are open now. */
+    public synchronized int sessionCount() {
+        return server == null ? 0 : server.getActiveSessions().size();
+    }
+
     @Override
     public synchronized void close() {
         if (server != null) {
