@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 import dev.sandboxsshd.shell.LogText;
 
 /**
- * sshd's MaxSessions (session channels per connection) and a cap on all channels of a connection, in front of
- * every channel factory. A channel past a limit fails to open as sshd's does ("administratively prohibited: open
+ * sshd's MaxSessions (session channels per connection), its no-more-sessions, and a cap on all channels of a
+ * connection, in front of every channel factory. A channel past a limit fails to open as sshd's does ("administratively prohibited: open
  * failed") and the connection goes on; MINA's own cap would throw, which ends the whole connection.
  */
 final class ChannelLimits {
@@ -63,6 +63,9 @@ final class ChannelLimits {
         Collection<Channel> open = service.getChannels();
         if (open.size() >= limits.maxChannels()) {
             return Optional.of("channels per connection at the limit (" + limits.maxChannels() + ")");
+        }
+        if (type.equals("session") && NoMoreSessionsRequest.requested(session)) {
+            return Optional.of("the client sent no-more-sessions@openssh.com");
         }
         if (type.equals("session") && open.stream().filter(c -> c instanceof ChannelSession && c.isOpen()).count()
                 >= limits.maxSessions()) {

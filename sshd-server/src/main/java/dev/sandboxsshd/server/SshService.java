@@ -27,6 +27,7 @@ import org.apache.sshd.common.util.threads.SshdThreadFactory;
 import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.global.CancelTcpipForwardHandler;
+import org.apache.sshd.server.global.NoMoreSessionsHandler;
 import org.apache.sshd.server.global.TcpipForwardHandler;
 import org.apache.sshd.sftp.SftpModuleProperties;
 import org.slf4j.Logger;
@@ -199,10 +200,12 @@ public final class SshService implements AutoCloseable {
         sshd.setForwardingFilter(new PolicyForwardingFilter(forwarding));
         List<RequestHandler<ConnectionService>> global = new ArrayList<>();
         for (RequestHandler<ConnectionService> handler : ServerBuilder.DEFAULT_GLOBAL_REQUEST_HANDLERS) {
-            if (!(handler instanceof TcpipForwardHandler) && !(handler instanceof CancelTcpipForwardHandler)) {
+            if (!(handler instanceof TcpipForwardHandler) && !(handler instanceof CancelTcpipForwardHandler)
+                    && !(handler instanceof NoMoreSessionsHandler)) {
                 global.add(handler);
             }
         }
+        global.add(new NoMoreSessionsRequest());
         global.add(new TcpipForwardRequest(forwarding));
         global.add(new CancelTcpipForwardRequest());
         global.add(new StreamLocalForwardRequest(forwarding));

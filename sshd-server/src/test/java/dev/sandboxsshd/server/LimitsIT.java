@@ -137,6 +137,51 @@ class LimitsIT {
     }
 
     @Test
+    void noMoreSessionsRefusesLaterSessionsButNotForwards() throws Exception {
+        // OpenSSH's client sends it only to servers that say they are OpenSSH; MINA's client can send it to us
+        org.apache.sshd.client.SshClient client = org.apache.sshd.client.SshClient.setUpDefaultClient();
+        client.setServerKeyVerifier(org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier.INSTANCE);
+        client.start();
+        try (java.nio.channels.ServerSocketChannel target = java.nio.channels.ServerSocketChannel.open()) {
+            target.bind(new InetSocketAddress("127.0.0.1", 0));
+            int targetPort = ((InetSocketAddress) target.getLocalAddress()).getPort();
+            try (org.apache.sshd.client.session.ClientSession session = client.connect(fx.user, "127.0.0.1", fx.ssh.port)
+                    .verify(Duration.ofSeconds(20)).getSession()) {
+                new org.apache.sshd.common.keyprovider.FileKeyPairProvider(fx.key.privateKey()).loadKeys(session)
+                        .forEach(session::addPublicKeyIdentity);
+                session.auth().verify(Duration.ofSeconds(20));
+                org.apache.sshd.common.util.buffer.Buffer request =
+                        session.createBuffer(org.apache.sshd.common.SshConstants.SSH_MSG_GLOBAL_REQUEST);
+                request.putString("no-more-sessions@openssh.com");
+                request.putBoolean(true);
+                assertTrue(session.request("no-more-sessions@openssh.com", request, Duration.ofSeconds(10)) != null,
+                        "the request is acknowledged");
+                try (var forward = session.createDirectTcpipChannel(
+                        new org.apache.sshd.common.util.net.SshdSocketAddress("127.0.0.1", 0),
+                        new org.apache.sshd.common.util.net.SshdSocketAddress("127.0.0.1", targetPort))) {
+                    forward.open().verify(Duration.ofSeconds(20));
+                }
+                try (var exec = session.createExecChannel("true")) {
+                    org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                            () -> exec.open().verify(Duration.ofSeconds(20)));
+                }
+                fx.daemon.awaitLogLine("refused channel: remote=", "type=session", "no-more-sessions@openssh.com");
+            }
+        } finally {
+            client.stop();
+        }
+    }
+
+    @Test
+    void keepalivesAreAnswered() throws Exception {
+        // a server that ignored keepalive@openssh.com would be dropped by the client after about two seconds
+        OpenSsh.Result r = fx.ssh.run(List.of("-o", "ServerAliveInterval=1", "-o", "ServerAliveCountMax=1"), null,
+                "sleep 4; echo alive");
+        assertEquals(0, r.exit(), r.stderr());
+        assertEquals("alive\n", r.out());
+    }
+
+    @Test
     void openSftpHandlesPastTheCapAreRefusedAndTheSessionGoesOn() throws Exception {
         try (SshFixture capped = SshFixture.start(dir.resolve("handles"), "--max-sftp-handles", "5")) {
             com.jcraft.jsch.Session session = capped.jsch();
