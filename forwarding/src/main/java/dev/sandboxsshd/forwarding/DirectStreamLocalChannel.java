@@ -21,8 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.keys.SessionUser;
-import dev.sandboxsshd.shell.UserIdentity;
+import dev.sandboxsshd.shell.LogText;
 import dev.sandboxsshd.shell.PosixUser;
+import dev.sandboxsshd.shell.UserIdentity;
 
 /**
  * {@code direct-streamlocal@openssh.com} ({@code ssh -L local:/remote.sock}): connects to a UNIX socket on a
@@ -103,7 +104,7 @@ public final class DirectStreamLocalChannel extends AbstractServerChannel {
     private void refuse(OpenFuture opened, String path, int reasonCode, String reason) {
         Session session = getSession();
         LOG.warn("refused local stream forward: originator {} user={} target {} reason={}",
-                session.getRemoteAddress(), session.getUsername(), path, reason);
+                session.getRemoteAddress(), LogText.escape(session.getUsername()), LogText.escape(path), LogText.escape(reason));
         SshChannelOpenException failure = new SshChannelOpenException(getChannelId(), reasonCode, reason);
         signalChannelOpenFailure(failure);
         try {

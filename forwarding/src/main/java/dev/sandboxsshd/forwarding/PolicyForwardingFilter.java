@@ -8,6 +8,8 @@ import org.apache.sshd.server.forward.ForwardingFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.LogText;
+
 
 /**
  * MINA's forwarding hook, answered by the {@link ForwardingPolicy}; one log line per refusal. MINA's agent
@@ -39,7 +41,8 @@ public final class PolicyForwardingFilter implements ForwardingFilter {
                 ? policy.refuseDirectTcp(address.getHostName(), address.getPort())
                 : Optional.of("unsupported forwarding type " + type);
         refusal.ifPresent(reason -> LOG.warn("refused local port forward: originator {} user={} target {} port {} reason={}",
-                session.getRemoteAddress(), session.getUsername(), address.getHostName(), address.getPort(), reason));
+                session.getRemoteAddress(), LogText.escape(session.getUsername()), LogText.escape(address.getHostName()),
+                address.getPort(), LogText.escape(reason)));
         return refusal.isEmpty();
     }
 

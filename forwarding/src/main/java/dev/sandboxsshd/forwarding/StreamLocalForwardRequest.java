@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.keys.SessionUser;
+import dev.sandboxsshd.shell.LogText;
 import dev.sandboxsshd.shell.PosixUser;
 
 /**
@@ -42,7 +43,8 @@ public final class StreamLocalForwardRequest extends AbstractConnectionServiceRe
         }
         if (refusal.isPresent()) {
             LOG.warn("refused remote stream forward: originator {} user={} listen {} reason={}",
-                    session.getRemoteAddress(), session.getUsername(), path, refusal.get());
+                    session.getRemoteAddress(), LogText.escape(session.getUsername()), LogText.escape(path),
+                    LogText.escape(refusal.get()));
             return Result.ReplyFailure;
         }
         return Result.ReplySuccess;

@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.keys.SessionUser;
+import dev.sandboxsshd.shell.LogText;
 import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.UserIdentity;
 
@@ -63,7 +64,8 @@ public final class TcpipForwardRequest extends AbstractConnectionServiceRequestH
         }
         if (refusal.isPresent()) {
             LOG.warn("refused remote port forward: originator {} user={} listen '{}' port {} reason={}",
-                    session.getRemoteAddress(), user, host, requestedPort, refusal.get());
+                    session.getRemoteAddress(), LogText.escape(user), LogText.escape(host), requestedPort,
+                    LogText.escape(refusal.get()));
             return Result.ReplyFailure;
         }
         if (wantReply) {

@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.shell.ArrayPool;
 import dev.sandboxsshd.shell.FileSystemStats;
-import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.LogText;
+import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.UserDatabase;
 
 /**
@@ -111,7 +111,8 @@ final class UserSftpSubsystem extends SftpSubsystem {
                 long declared = BufferUtils.getUInt(lengthBytes, 0, Integer.BYTES);
                 if (declared > MAX_MESSAGE) {
                     LOG.warn("refused sftp message: remote={} user={} length={} max={}; closing the sftp session",
-                            channel.getSession().getRemoteAddress(), channel.getSession().getUsername(), declared, MAX_MESSAGE);
+                            channel.getSession().getRemoteAddress(), LogText.escape(channel.getSession().getUsername()),
+                            declared, MAX_MESSAGE);
                     refused = true;
                     callback.onExit(SftpConstants.SSH_FX_BAD_MESSAGE, "message too long");
                     break;
@@ -207,7 +208,8 @@ final class UserSftpSubsystem extends SftpSubsystem {
             super.doProcess(buffer, length, type, id);
         } catch (BufferException | IndexOutOfBoundsException | IllegalArgumentException | IllegalStateException e) {
             LOG.warn("refused malformed sftp request: remote={} user={} type={} id={} reason={}",
-                    getServerSession().getRemoteAddress(), getServerSession().getUsername(), type, id, e.toString());
+                    getServerSession().getRemoteAddress(), LogText.escape(getServerSession().getUsername()), type, id,
+                    LogText.escape(e.toString()));
             sendStatus(prepareReply(buffer), id, SftpConstants.SSH_FX_BAD_MESSAGE, "malformed request: " + e.getMessage());
         }
     }

@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 import dev.sandboxsshd.server.pty.PtyAttach;
 import dev.sandboxsshd.server.pty.PtyCreateRequest;
 import dev.sandboxsshd.server.pty.PtySessions;
+import dev.sandboxsshd.shell.LogText;
 import dev.sandboxsshd.shell.PtySize;
 
 /** The HTTP API (Jetty core handlers, JSON). Every {@code /api/v1/*} call needs the bearer token. */
@@ -100,7 +101,8 @@ public final class ApiServer implements AutoCloseable {
                 String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
                 if (auth == null || !auth.startsWith("Bearer ") || !token.matches(auth.substring(7).strip())) {
                     response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
-                    LOG.warn("refused api call: remote={} {} {} reason={}", Request.getRemoteAddr(request), method, path,
+                    LOG.warn("refused api call: remote={} {} {} reason={}", Request.getRemoteAddr(request),
+                            LogText.escape(method), LogText.escape(path),
                             auth == null ? "no bearer token" : "wrong bearer token");
                     throw new ApiError(401, auth == null ? "missing bearer token" : "invalid bearer token");
                 }

@@ -119,6 +119,21 @@ class UnixSocketForwardingIT {
     }
 
     @Test
+    void aTargetPathCannotForgeALogLine() throws Exception {
+        Path local = clientDir.resolve("forged.sock");
+        Process client = forward("-L", local + ":" + sandboxDir.resolve("no\n2026 INFO SshService - ssh enabled\u001b[2J"));
+        try {
+            awaitConnectable(local);
+            assertClosedUnserved(local);
+            String line = fx.daemon.awaitLogLine("refused local stream forward", "no\\n2026 INFO SshService");
+            assertTrue(line.contains("ssh enabled\\x1b[2J reason="), line);
+            assertTrue(Files.readAllLines(fx.daemon.log).stream().noneMatch(l -> l.startsWith("2026 INFO")));
+        } finally {
+            DaemonProcess.killTree(client.toHandle());
+        }
+    }
+
+    @Test
     void localForwardToNothingIsAConnectFailureNotAHang() throws Exception {
         Path local = clientDir.resolve("nothing.sock");
         Process client = forward("-L", local + ":" + sandboxDir.resolve("no-such.sock"));

@@ -9,6 +9,8 @@ import org.apache.sshd.server.channel.ChannelSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.LogText;
+
 /** The {@code env} channel request: stores accepted names, fails the rest. One instance per channel. */
 final class EnvRequest implements RequestHandler<Channel> {
     private static final Logger LOG = LoggerFactory.getLogger(EnvRequest.class);
@@ -28,7 +30,7 @@ final class EnvRequest implements RequestHandler<Channel> {
         }
         if (accepted.incrementAndGet() > AcceptedEnvironment.MAX_VARIABLES) {
             LOG.warn("refused env request: too many variables (max {}) remote={} name={}",
-                    AcceptedEnvironment.MAX_VARIABLES, channel.getSession().getRemoteAddress(), name);
+                    AcceptedEnvironment.MAX_VARIABLES, channel.getSession().getRemoteAddress(), LogText.escape(name));
             return Result.ReplyFailure;
         }
         ((ChannelSession) channel).getEnvironment().set(name, value);
