@@ -23,7 +23,11 @@ public final class Main {
     private Main() {
     }
 
+    /** What the daemon exits with when the JVM itself fails (EX_SOFTWARE); the image restarts it. */
+    static final int EXIT_VM_ERROR = 70;
+
     public static void main(String[] args) {
+        exitOnVirtualMachineError();
         DaemonOptions options;
         try {
             options = DaemonOptions.parse(args, System.getenv());
@@ -42,6 +46,29 @@ public final class Main {
             System.err.println("sandbox-sshd: " + e.getMessage());
             System.exit(1);
         }
+    }
+
+    /**
+     * A thread that dies of an OutOfMemoryError (or another VM error) ends the daemon, with one log line and a
+     * non-zero exit: MINA's I/O threads once died so and left a daemon alive but deaf, its listener accepting nothing
+     * while the API said enabled. State and host key are on disk, and the image restarts the daemon.
+     */
+    private static void exitOnVirtualMachineError() {
+        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            if (e instanceof VirtualMachineError) {
+                try {
+                    System.err.println("sandbox-sshd: exiting: thread " + thread.getName() + " died of " + e);
+                } finally {
+                    Runtime.getRuntime().halt(EXIT_VM_ERROR);
+                }
+            }
+            if (previous != null) {
+                previous.uncaughtException(thread, e);
+            } else {
+                thread.getThreadGroup().uncaughtException(thread, e);
+            }
+        });
     }
 
     private static void run(DaemonOptions options) throws Exception {
