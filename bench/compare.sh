@@ -99,7 +99,8 @@ kill "$TRAIN"; wait "$TRAIN" || true
 # Ours, enabled through the real HTTP API.
 PORT_S=$(free_port)
 T0=$(ms)
-bin/sandbox-sshd --api-listen 127.0.0.1:0 --ssh-listen 127.0.0.1:$PORT_S \
+# MaxStartups as OpenSSH's config above: 200 clients connect at once below.
+bin/sandbox-sshd --api-listen 127.0.0.1:0 --ssh-listen 127.0.0.1:$PORT_S --max-startups 400 \
   --state-dir "$B/state" > "$B/ours.out" 2> "$B/ours.log" & OURS=$!; PIDS+=($OURS)
 until grep -q "api listening" "$B/ours.out" 2>/dev/null; do sleep 0.01; done
 T1=$(ms)
