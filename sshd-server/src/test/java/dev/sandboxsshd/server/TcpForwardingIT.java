@@ -131,9 +131,14 @@ class TcpForwardingIT {
             java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(client.getInputStream()));
             assertEquals("script-started", out.readLine());
             awaitListening(socks);
-            OpenSsh.Result curl = OpenSsh.exec(List.of("curl", "-sS", "--max-time", "20", "--socks5-hostname",
-                    "127.0.0.1:" + socks, "telnet://127.0.0.1:" + echo.getLocalPort()), "through-socks".getBytes(), null);
-            assertEquals("through-socks", curl.out(), curl.stderr());
+            // a SOCKS5 connection while the script runs (curl's telnet:// only ended at its --max-time: 20 s a run)
+            try (Socket s = new Socket(new java.net.Proxy(java.net.Proxy.Type.SOCKS,
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), socks)))) {
+                s.connect(InetSocketAddress.createUnresolved("127.0.0.1", echo.getLocalPort()), 20_000);
+                s.setSoTimeout(20_000);
+                s.getOutputStream().write("through-socks".getBytes(StandardCharsets.UTF_8));
+                assertEquals("through-socks", new String(s.getInputStream().readNBytes(13), StandardCharsets.UTF_8));
+            }
             script.write("echo still-running; exit 3\n".getBytes());
             script.close();
             assertEquals("still-running", out.readLine());
