@@ -74,8 +74,7 @@ class CommandLineIT {
     }
 
     private static OpenSsh.Result jar(String... args) throws Exception {
-        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", DaemonProcess.jar().toString()));
+        List<String> argv = new ArrayList<>(List.of(DaemonProcess.javaBinary(), "-jar", DaemonProcess.jar().toString()));
         argv.addAll(List.of(args));
         return OpenSsh.exec(argv, null, null);
     }

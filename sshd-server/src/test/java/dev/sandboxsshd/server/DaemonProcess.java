@@ -168,8 +168,14 @@ final class DaemonProcess implements AutoCloseable {
         return path.toAbsolutePath();
     }
 
-    private static String javaBinary() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    /**
+     * The java the daemon runs on: {@code -Dsandbox.sshd.java=…} (e.g. the bundled runtime's
+     * {@code target/runtime/opt/sandbox-sshd/runtime/bin/java}, to run every test against it), else this JVM's.
+     */
+    static String javaBinary() {
+        String java = System.getProperty("sandbox.sshd.java", "");
+        return java.isBlank() ? Path.of(System.getProperty("java.home"), "bin", "java").toString()
+                : Path.of(java).toAbsolutePath().toString();
     }
 
     String token() throws IOException {
