@@ -67,9 +67,11 @@ cleanup() {
 trap 'log "interrupted"; failed=$((failed + 1)); finish' INT TERM HUP
 
 # in_image DIR CMD...: runs CMD chrooted in DIR as PID 1 of new PID, mount and UTS namespaces, with the environment a
-# container starts with; /proc, /dev (null zero full random urandom tty, a devpts instance of its own with /dev/ptmx,
+# container of the image starts with (PATH, HOME and the Dockerfile's ENV lines, NAME=value each); /proc, /dev (null zero full random urandom tty, a devpts instance of its own with /dev/ptmx,
 # shm) and /tmp are mounted in that mount namespace only. Started with & it is the unshare process itself ($!), whose
 # one child is CMD.
+IMAGE_ENV=$(sed -n 's/^ENV[[:space:]]\{1,\}\([A-Za-z_][A-Za-z0-9_]*=[^[:space:]]*\)[[:space:]]*$/\1/p' "$repo/image/Dockerfile" | tr '\n' ' ')
+export IMAGE_ENV
 image_setup='
   set -e
   r=$1; shift
@@ -81,7 +83,8 @@ image_setup='
   ln -s /proc/self/fd "$r/dev/fd"
   mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$r/dev/shm"
   mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$r/tmp"
-  exec chroot "$r" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@"'
+  exec chroot "$r" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+    $IMAGE_ENV "$@"'
 in_image() {
   local dir=$1; shift
   exec unshare --pid --mount --uts --fork --kill-child --mount-proc="$dir/proc" -- \
@@ -139,7 +142,7 @@ if [ ! -f "$base_tar" ]; then
     printf 'Types: deb\nURIs: %s\nSuites: bookworm bookworm-updates\nComponents: main\nSigned-By: %s\n\nTypes: deb\nURIs: %s\nSuites: bookworm-security\nComponents: main\nSigned-By: %s\n' \
       "$mirror" /usr/share/keyrings/debian-archive-keyring.gpg "${mirror%/debian}/debian-security" \
       /usr/share/keyrings/debian-archive-keyring.gpg > "$base/etc/apt/sources.list.d/debian.sources"
-    rm -f "$base"/var/cache/apt/archives/*.deb # what debootstrap downloaded (60 MB)
+    rm -f "$base"/var/cache/apt/archives/*.deb # what debootstrap downloaded (30 MB)
     tar --numeric-owner -C "$base" -cf "$boot_tar.part" . && mv "$boot_tar.part" "$boot_tar" || die "tar $base"
     rm -rf "$base"
   fi
@@ -266,6 +269,10 @@ printf 'put %s up.bin\nget up.bin %s\n' "$cdir/up.bin" "$cdir/sftp-down.bin" > "
 sftp "${opts[@]}" -P "$ssh_port" -b "$cdir/batch" tl-user@127.0.0.1 > "$cdir/sftp.out" 2>&1
 expect "sftp put and get 8 MiB: same sha256 here, in the image and back" \
   '[ "$(on "sha256sum < up.bin" | cut -d" " -f1)" = "$sum" ] && [ "$(sha256sum < "$cdir/sftp-down.bin" | cut -d" " -f1)" = "$sum" ]'
+printf 'put %s "dätä-ü €.txt"\nls -1\n' "$cdir/batch" > "$cdir/batch-utf8"
+sftp "${opts[@]}" -P "$ssh_port" -b "$cdir/batch-utf8" tl-user@127.0.0.1 > "$cdir/sftp-utf8.out" 2>&1
+check "sftp put to a UTF-8 file name, dätä-ü €.txt (the image's LANG)" [ -f "$root/home/tl-user/dätä-ü €.txt" ] \
+  || sed 's/^/     /' "$cdir/sftp-utf8.out"
 check "the uploaded file belongs to tl-user" [ "$(chroot "$root" stat -c %U /home/tl-user/up.bin)" = tl-user ]
 scp "${opts[@]}" -P "$ssh_port" "$cdir/up.bin" tl-user@127.0.0.1:scp.bin > /dev/null 2>&1
 scp "${opts[@]}" -P "$ssh_port" tl-user@127.0.0.1:scp.bin "$cdir/scp-down.bin" > /dev/null 2>&1
