@@ -12,8 +12,7 @@
 # The base root filesystem (debootstrap plus install-image.sh) is cached in target/image-cache/ (keyed by the mirror
 # and install-image.sh); the runtime is rebuilt when the jar, the launcher or build-runtime.sh is newer.
 #
-# Env: IMAGE_TEST_ALLOW_ZOMBIES=1 reports leftover zombies as known failing (the PID 1 reaper is not there yet) instead
-# of failing; IMAGE_TEST_MIRROR the Debian mirror (default: the machine's apt source); IMAGE_TEST_KEEP=1 keeps the
+# Env: IMAGE_TEST_ALLOW_ZOMBIES=1 reports leftover zombies instead of failing (a daemon without the PID 1 reaper); IMAGE_TEST_MIRROR the Debian mirror (default: the machine's apt source); IMAGE_TEST_KEEP=1 keeps the
 # root filesystem in target/image-test/root. Ends with one line "N passed, N failed"; exit status 1 on any failure.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)

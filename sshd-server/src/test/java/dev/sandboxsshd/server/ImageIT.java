@@ -16,9 +16,7 @@ import org.junit.jupiter.api.Test;
  * {@code image/test-image.sh}: the image's root filesystem built without a Docker engine (debootstrap, cached in
  * {@code target/image-cache/}), the bundled runtime installed and trained as {@code image/Dockerfile} does, the daemon
  * as PID 1 in its own namespaces, driven with the real clients. It passes when the script says {@code N passed, 0
- * failed}. Root only; {@code -Dimage.test.skip=true} skips it. The zombie check reports instead of failing here
- * ({@code IMAGE_TEST_ALLOW_ZOMBIES=1}) until the PID 1 reaper lands; set {@code IMAGE_TEST_ALLOW_ZOMBIES=0} to make it
- * count.
+ * failed}, the zombie check included (the daemon reaps as PID 1). Root only; {@code -Dimage.test.skip=true} skips it.
  */
 class ImageIT {
     @Test
@@ -32,7 +30,6 @@ class ImageIT {
         Files.createDirectories(log.getParent());
         ProcessBuilder builder = new ProcessBuilder("bash", script.toString()).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
-        builder.environment().putIfAbsent("IMAGE_TEST_ALLOW_ZOMBIES", "1");
         Process process = builder.start();
         if (!process.waitFor(20, TimeUnit.MINUTES)) {
             process.destroy(); // SIGTERM: the script's trap ends what it started and unmounts
