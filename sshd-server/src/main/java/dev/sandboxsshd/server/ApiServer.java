@@ -8,11 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -30,18 +26,12 @@ import dev.sandboxsshd.server.pty.PtyAttach;
 import dev.sandboxsshd.server.pty.PtyCreateRequest;
 import dev.sandboxsshd.server.pty.PtySessions;
 import dev.sandboxsshd.shell.LogText;
-import dev.sandboxsshd.shell.PtySize;
 
 /** The HTTP API (Jetty core handlers, JSON). Every {@code /api/v1/*} call needs the bearer token. */
 public final class ApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
-    static final int MAX_BODY = 64 * 1024;
     /** The largest PTY WebSocket frame a client may send (a big paste); bigger closes with 1009. */
     static final int MAX_FRAME = 1 << 20;
-    /** Strict: a second value after the object, or a key given twice, is a 400, not silently dropped or last-wins. */
-    private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final Server server;
     private final ServerConnector connector;
@@ -113,7 +103,7 @@ public final class ApiServer implements AutoCloseable {
                     }
                     case "/api/v1/ssh/enable" -> {
                         allow(method, "POST", response);
-                        yield enableJson(ssh.enable(parseEnable(request)));
+                        yield enableJson(ssh.enable(EnableRequest.parse(readJson(request))));
                     }
                     case "/api/v1/ssh/disable" -> {
                         allow(method, "POST", response);
@@ -161,13 +151,7 @@ public final class ApiServer implements AutoCloseable {
             }
             if (parts.length == 2 && parts[1].equals("resize")) {
                 allow(method, "POST", response);
-                JsonNode body = readJson(request);
-                if (!body.isObject()) {
-                    throw new ApiError(400, "request body must be a JSON object");
-                }
-                int rows = PtyCreateRequest.dimension(body, "rows", null);
-                int cols = PtyCreateRequest.dimension(body, "cols", null);
-                return ptys.resize(id, new PtySize(cols, rows));
+                return ptys.resize(id, PtyCreateRequest.parseResize(readJson(request)));
             }
             if (parts.length == 2 && parts[1].equals("ws")) {
                 throw new ApiError(400, path + " is a WebSocket endpoint: send an upgrade request with the session token");
@@ -182,53 +166,18 @@ public final class ApiServer implements AutoCloseable {
             }
         }
 
-        private static EnableRequest parseEnable(Request request) throws ApiError {
-            JsonNode root = readJson(request);
-            if (!root.isObject()) {
-                throw new ApiError(400, "request body must be a JSON object");
-            }
-            JsonNode key = root.get("proxy_pubkey");
-            if (key == null || key.isNull()) {
-                throw new ApiError(400, "proxy_pubkey is required");
-            }
-            if (!key.isTextual()) {
-                throw new ApiError(400, "proxy_pubkey must be a string, got " + key.getNodeType().name().toLowerCase());
-            }
-            JsonNode user = root.get("backend_user");
-            if (user != null && !user.isNull() && !user.isTextual()) {
-                throw new ApiError(400, "backend_user must be a string, got " + user.getNodeType().name().toLowerCase());
-            }
-            return EnableRequest.validate(key.asText(), user == null || user.isNull() ? null : user.asText());
-        }
-
         private static JsonNode readJson(Request request) throws ApiError {
             long declared = request.getLength();
-            if (declared > MAX_BODY) {
-                throw new ApiError(413, "request body of " + declared + " bytes is over the limit of " + MAX_BODY);
+            if (declared > ApiJson.MAX_BODY) {
+                throw new ApiError(413, "request body of " + declared + " bytes is over the limit of " + ApiJson.MAX_BODY);
             }
             byte[] body;
             try (InputStream in = Content.Source.asInputStream(request)) {
-                body = in.readNBytes(MAX_BODY + 1);
+                body = in.readNBytes(ApiJson.MAX_BODY + 1);
             } catch (IOException e) {
                 throw new ApiError(400, "cannot read request body: " + e.getMessage());
             }
-            if (body.length > MAX_BODY) {
-                throw new ApiError(413, "request body is over the limit of " + MAX_BODY + " bytes");
-            }
-            if (body.length == 0) {
-                throw new ApiError(400, "request body is empty; expected JSON");
-            }
-            try {
-                JsonNode node = JSON.readTree(body);
-                if (node == null) {
-                    throw new ApiError(400, "request body is empty; expected JSON");
-                }
-                return node;
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new ApiError(400, "request body is not valid JSON: " + e.getOriginalMessage());
-            } catch (IOException e) {
-                throw new ApiError(400, "cannot read request body: " + e.getMessage());
-            }
+            return ApiJson.parse(body);
         }
 
         private static Map<String, Object> enableJson(SshStatus status) {
@@ -249,7 +198,7 @@ public final class ApiServer implements AutoCloseable {
         private static void send(Response response, Callback callback, int status, Object body) {
             byte[] bytes;
             try {
-                bytes = JSON.writeValueAsBytes(body);
+                bytes = ApiJson.MAPPER.writeValueAsBytes(body);
             } catch (IOException e) {
                 bytes = "{\"error\":\"cannot encode response\"}".getBytes();
                 status = 500;

@@ -1,5 +1,7 @@
 package dev.sandboxsshd.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import dev.sandboxsshd.keys.InvalidPublicKeyException;
 import dev.sandboxsshd.keys.PublicKeyLine;
 import dev.sandboxsshd.shell.PosixUser;
@@ -8,6 +10,25 @@ import dev.sandboxsshd.shell.UserDatabase;
 /** A validated enable request: the proxy's key and the local account it may log in as. */
 public record EnableRequest(PublicKeyLine proxyKey, PosixUser backendUser) {
     public static final String DEFAULT_BACKEND_USER = "tl-user";
+
+    /** {@code POST /api/v1/ssh/enable}'s body: {@code proxy_pubkey} (a string) and {@code backend_user} (optional). */
+    public static EnableRequest parse(JsonNode root) throws ApiError {
+        if (!root.isObject()) {
+            throw new ApiError(400, "request body must be a JSON object");
+        }
+        JsonNode key = root.get("proxy_pubkey");
+        if (key == null || key.isNull()) {
+            throw new ApiError(400, "proxy_pubkey is required");
+        }
+        if (!key.isTextual()) {
+            throw new ApiError(400, "proxy_pubkey must be a string, got " + key.getNodeType().name().toLowerCase());
+        }
+        JsonNode user = root.get("backend_user");
+        if (user != null && !user.isNull() && !user.isTextual()) {
+            throw new ApiError(400, "backend_user must be a string, got " + user.getNodeType().name().toLowerCase());
+        }
+        return validate(key.asText(), user == null || user.isNull() ? null : user.asText());
+    }
 
     /**
      * Validates the two fields as the API receives them; the CLI's {@code --enable-key} goes through here too.

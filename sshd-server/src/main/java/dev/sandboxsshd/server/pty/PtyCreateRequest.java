@@ -74,6 +74,16 @@ public record PtyCreateRequest(String command, List<String> args, Map<String, St
         return new PtyCreateRequest(command.asText(), List.copyOf(args), Map.copyOf(env), workingDir, new PtySize(cols, rows));
     }
 
+    /** {@code POST /api/v1/pty/{id}/resize}'s body: {@code rows} and {@code cols}, both required. */
+    public static PtySize parseResize(JsonNode body) throws ApiError {
+        if (!body.isObject()) {
+            throw new ApiError(400, "request body must be a JSON object");
+        }
+        int rows = dimension(body, "rows", null);
+        int cols = dimension(body, "cols", null);
+        return new PtySize(cols, rows);
+    }
+
     /** {@code rows}/{@code cols} of a create or resize body. */
     public static int dimension(JsonNode body, String field, Integer fallback) throws ApiError {
         JsonNode node = body.get(field);

@@ -1,0 +1,34 @@
+package dev.sandboxsshd.server;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Timeout;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+import dev.sandboxsshd.keys.PublicKeyLine;
+
+/**
+ * The body of {@code POST /api/v1/ssh/enable}, from the bytes on, through the API's own strict JSON reader, the key
+ * line parser and the account lookup: a request or an {@link ApiError} with a 4xx status, never another exception.
+ * Replayed from {@code EnableRequestFuzzTestInputs/body/} in the unit phase; fuzzing: README "Fuzzing".
+ */
+class EnableRequestFuzzTest {
+    @FuzzTest
+    @Timeout(10)
+    void body(byte[] body) {
+        EnableRequest request;
+        try {
+            request = EnableRequest.parse(ApiJson.parse(body));
+        } catch (ApiError e) {
+            assertTrue(e.status() >= 400 && e.status() < 500, e.status() + " " + e.getMessage());
+            assertNotNull(e.getMessage());
+            assertFalse(e.getMessage().isEmpty());
+            return;
+        }
+        assertTrue(PublicKeyLine.ACCEPTED_TYPES.contains(request.proxyKey().type()));
+        assertFalse(request.backendUser().name().isEmpty());
+    }
+}

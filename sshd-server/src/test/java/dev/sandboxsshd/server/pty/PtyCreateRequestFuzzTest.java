@@ -1,0 +1,73 @@
+package dev.sandboxsshd.server.pty;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Timeout;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+import dev.sandboxsshd.server.ApiError;
+import dev.sandboxsshd.server.ApiJson;
+import dev.sandboxsshd.shell.PtySize;
+
+/**
+ * The bodies of {@code POST /api/v1/pty} and {@code POST /api/v1/pty/{id}/resize}, from the bytes on, through the
+ * API's own strict JSON reader: each gives a request the launcher can use or an {@link ApiError} with a 4xx status,
+ * never another exception. Replayed from {@code PtyCreateRequestFuzzTestInputs/<method>/} in the unit phase;
+ * fuzzing: README "Fuzzing".
+ */
+class PtyCreateRequestFuzzTest {
+    @FuzzTest
+    @Timeout(10)
+    void create(byte[] body) {
+        PtyCreateRequest request;
+        try {
+            request = PtyCreateRequest.parse(ApiJson.parse(body));
+        } catch (ApiError e) {
+            assertClientError(e);
+            return;
+        }
+        // what goes to posix_spawn and chdir as C strings: non-empty where needed, and never cut short by a NUL
+        assertCString(request.command());
+        assertFalse(request.command().isEmpty());
+        request.args().forEach(PtyCreateRequestFuzzTest::assertCString);
+        for (Map.Entry<String, String> e : request.env().entrySet()) {
+            assertFalse(e.getKey().isEmpty() || e.getKey().contains("="), e.getKey());
+            assertCString(e.getKey());
+            assertCString(e.getValue());
+        }
+        if (request.workingDir() != null) {
+            assertFalse(request.workingDir().isEmpty());
+            assertCString(request.workingDir());
+        }
+        assertInRange(request.size());
+    }
+
+    @FuzzTest
+    @Timeout(10)
+    void resize(byte[] body) {
+        try {
+            assertInRange(PtyCreateRequest.parseResize(ApiJson.parse(body)));
+        } catch (ApiError e) {
+            assertClientError(e);
+        }
+    }
+
+    static void assertClientError(ApiError e) {
+        assertTrue(e.status() >= 400 && e.status() < 500, e.status() + " " + e.getMessage());
+        assertNotNull(e.getMessage());
+        assertFalse(e.getMessage().isEmpty());
+    }
+
+    private static void assertCString(String s) {
+        assertTrue(s.indexOf('\0') < 0, () -> "a NUL got through: " + s.replace("\0", "\\0"));
+    }
+
+    private static void assertInRange(PtySize size) {
+        assertTrue(size.cols() >= 1 && size.cols() <= PtySize.MAX && size.rows() >= 1 && size.rows() <= PtySize.MAX);
+    }
+}
