@@ -5,6 +5,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 import org.apache.sshd.common.io.IoOutputStream;
 import org.apache.sshd.common.util.buffer.Buffer;
@@ -46,12 +47,9 @@ final class UserSftpSubsystem extends SftpSubsystem {
     static final String COPY_DATA = "copy-data";
 
     private static final Logger LOG = LoggerFactory.getLogger(UserSftpSubsystem.class);
-    /** OpenSSH's sftp-server refuses longer messages (SFTP_MAX_MSG_LENGTH, 256 KiB); we allow a write's headers more. */
-    static final long MAX_MESSAGE = (256 + 8) * 1024;
-
-    /** SSH_FXP_DATA's length, type, id and data length, before the data. */
-    private static final int SFTP_DATA_HEADER = 13;
-    private static final int SMALL_REPLY = 256;
+    private static final long MAX_MESSAGE = SftpFraming.MAX_MESSAGE;
+    private static final int SFTP_DATA_HEADER = SftpFraming.SFTP_DATA_HEADER;
+    private static final int SMALL_REPLY = SftpFraming.SMALL_REPLY;
 
     /** Requests at least this long (a WRITE of 32 KiB or more) are received into arrays that are used again. */
     private static final int REUSED_REQUEST = 32 * 1024;
@@ -62,11 +60,9 @@ final class UserSftpSubsystem extends SftpSubsystem {
     /** Arrays of large requests; at most 4 (1 MiB) kept: the SFTP thread usually has one or two waiting. */
     private static final int KEPT_REQUEST_ARRAYS = 4;
     private final ArrayPool requestArrays = new ArrayPool(REUSED_REQUEST_ARRAY, KEPT_REQUEST_ARRAYS);
-    /** The request being received, on the channel's I/O thread: its length first (it may span packets). */
-    private final byte[] lengthBytes = new byte[Integer.BYTES];
-    private int lengthBytesHave;
-    private Buffer incoming;
-    private boolean refused;
+    /** The requests being received, on the channel's I/O thread. */
+    private final SftpFraming framing = new SftpFraming(this::newRequest);
+    private final Consumer<Buffer> enqueue = request -> requests.add(request);
     /** MINA's cap on a read (it truncates longer requests), resolved once instead of per READ. */
     private final int maxReadLength;
     /** Sized by doProcess for the request being answered (the SFTP thread is the only one here). */
@@ -97,38 +93,12 @@ final class UserSftpSubsystem extends SftpSubsystem {
      */
     @Override
     public int data(ChannelSession channel, byte[] buf, int start, int len) throws IOException {
-        int at = start;
-        int end = start + len;
-        while (at < end && !refused) {
-            if (incoming == null) {
-                int n = Math.min(Integer.BYTES - lengthBytesHave, end - at);
-                System.arraycopy(buf, at, lengthBytes, lengthBytesHave, n);
-                at += n;
-                lengthBytesHave += n;
-                if (lengthBytesHave < Integer.BYTES) {
-                    break;
-                }
-                lengthBytesHave = 0;
-                long declared = BufferUtils.getUInt(lengthBytes, 0, Integer.BYTES);
-                if (declared > MAX_MESSAGE) {
-                    LOG.warn("refused sftp message: remote={} user={} length={} max={}; closing the sftp session",
-                            channel.getSession().getRemoteAddress(), LogText.escape(channel.getSession().getUsername()),
-                            declared, MAX_MESSAGE);
-                    refused = true;
-                    callback.onExit(SftpConstants.SSH_FX_BAD_MESSAGE, "message too long");
-                    break;
-                }
-                incoming = newRequest((int) declared);
-                incoming.putUInt(declared);
-            }
-            int message = Integer.BYTES + (int) BufferUtils.getUInt(incoming.array(), 0, Integer.BYTES);
-            int n = Math.min(message - incoming.wpos(), end - at);
-            incoming.putRawBytes(buf, at, n);
-            at += n;
-            if (incoming.wpos() == message) {
-                requests.add(incoming);
-                incoming = null;
-            }
+        long refusedLength = framing.read(buf, start, len, enqueue);
+        if (refusedLength >= 0) {
+            LOG.warn("refused sftp message: remote={} user={} length={} max={}; closing the sftp session",
+                    channel.getSession().getRemoteAddress(), LogText.escape(channel.getSession().getUsername()),
+                    refusedLength, MAX_MESSAGE);
+            callback.onExit(SftpConstants.SSH_FX_BAD_MESSAGE, "message too long");
         }
         return 0; // MINA's SFTP thread releases the window once it has processed a request
     }
@@ -169,7 +139,7 @@ final class UserSftpSubsystem extends SftpSubsystem {
     @Override
     protected Buffer prepareReply(Buffer request) {
         Buffer reply;
-        if (replyRoom > SMALL_REPLY) { // a READ's, which replyRoomFor caps to fit
+        if (replyRoom > SMALL_REPLY) { // a READ's, which SftpFraming.replyRoom caps to fit
             // not wiped: it held file data the user may read, and a wipe per READ was 7% of a get's CPU
             if (lentReadArray == null) {
                 lentReadArray = readArrays.take();
@@ -192,25 +162,10 @@ final class UserSftpSubsystem extends SftpSubsystem {
         }
     }
 
-    /** The room a READ's reply needs (its data, capped as MINA caps it); other replies start small and grow. */
-    private int replyRoomFor(Buffer request, int type) {
-        if (type != SftpConstants.SSH_FXP_READ || request.available() < Integer.BYTES) {
-            return SMALL_REPLY;
-        }
-        // handle (string), offset (uint64), length (uint32); a malformed request is MINA's parser's to refuse
-        long lengthAt = request.rpos() + Integer.BYTES + BufferUtils.getUInt(request.array(), request.rpos(), Integer.BYTES)
-                + Long.BYTES;
-        if (lengthAt + Integer.BYTES > request.wpos()) {
-            return SMALL_REPLY;
-        }
-        long requested = BufferUtils.getUInt(request.array(), (int) lengthAt, Integer.BYTES);
-        return (int) Math.min(requested, maxReadLength) + SFTP_DATA_HEADER + Long.SIZE;
-    }
-
     /** A request whose fields do not parse gets SSH_FX_BAD_MESSAGE; the session goes on (framing is intact). */
     @Override
     protected void doProcess(Buffer buffer, int length, int type, int id) throws IOException {
-        replyRoom = replyRoomFor(buffer, type);
+        replyRoom = SftpFraming.replyRoom(buffer, type, maxReadLength);
         try {
             super.doProcess(buffer, length, type, id);
         } catch (BufferException | IndexOutOfBoundsException | IllegalArgumentException | IllegalStateException e) {
