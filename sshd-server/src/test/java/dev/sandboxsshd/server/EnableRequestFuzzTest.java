@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Timeout;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
 import dev.sandboxsshd.keys.PublicKeyLine;
@@ -16,6 +17,9 @@ import dev.sandboxsshd.keys.PublicKeyLine;
  * Replayed from {@code EnableRequestFuzzTestInputs/body/} in the unit phase; fuzzing: README "Fuzzing".
  */
 class EnableRequestFuzzTest {
+    /** The field names (looked up by hash, where the fuzzer cannot see them), key types, users, JSON escapes. */
+    @DictionaryEntries({"\"proxy_pubkey\":", "\"backend_user\":", "ssh-ed25519 ", "ssh-rsa ", "root", "tl-user",
+            "\\u0000", "\\n", "\\ud800", "null", "true", "[]", "{}"})
     @FuzzTest
     @Timeout(10)
     void body(byte[] body) {

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Timeout;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
 import dev.sandboxsshd.server.ApiError;
@@ -21,6 +22,10 @@ import dev.sandboxsshd.shell.PtySize;
  * fuzzing: README "Fuzzing".
  */
 class PtyCreateRequestFuzzTest {
+    // dictionaries: JSON's tokens and escapes, and the field names the parser looks up by hash, where the fuzzer's
+    // comparison hooks cannot see them
+    @DictionaryEntries({"\"command\":", "\"args\":", "\"env\":", "\"working_dir\":", "\"rows\":", "\"cols\":",
+            "\\u0000", "\\u001b", "\\ud800", "\\\"", "null", "true", "[]", "{}", "1e309", "-0", "10000", "10001"})
     @FuzzTest
     @Timeout(10)
     void create(byte[] body) {
@@ -47,6 +52,7 @@ class PtyCreateRequestFuzzTest {
         assertInRange(request.size());
     }
 
+    @DictionaryEntries({"\"rows\":", "\"cols\":", "null", "true", "[]", "{}", "1e309", "-0", "10000", "10001", "65536"})
     @FuzzTest
     @Timeout(10)
     void resize(byte[] body) {
