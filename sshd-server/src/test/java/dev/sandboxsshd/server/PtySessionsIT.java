@@ -200,6 +200,12 @@ class PtySessionsIT {
             {"{\"command\": \"no-such-program-anywhere\"}", "command not found"},
             {"{\"command\": \"" + notExecutable + "\"}", "command " + notExecutable + ": Permission denied"},
             {"{\"command\": \"/bin/sh\", \"working_dir\": \"/no/such/dir\"}", "working_dir /no/such/dir: No such file or directory"},
+            // a C string ends at a NUL: this ran /bin/sleep, and a NUL in a path or bare name was a 500 (the fuzz test's find)
+            {"{\"command\": \"/bin/sleep\\u0000x\", \"args\": [\"30\"]}", "command contains a NUL character"},
+            {"{\"command\": \"sleep\\u0000x\"}", "command contains a NUL character"},
+            {"{\"command\": \"/bin/sh\", \"args\": [\"-c\\u0000\"]}", "args[0] contains a NUL character"},
+            {"{\"command\": \"/bin/sh\", \"env\": {\"A\": \"\\u0000\"}}", "env.A contains a NUL character"},
+            {"{\"command\": \"/bin/sh\", \"working_dir\": \"/tmp\\u0000x\"}", "working_dir contains a NUL character"},
         };
         int before = daemon.call("GET", "/api/v1/pty", null).body().get("sessions").size();
         for (String[] c : cases) {

@@ -30,6 +30,7 @@ public record PtyCreateRequest(String command, List<String> args, Map<String, St
         if (!command.isTextual() || command.asText().isEmpty()) {
             throw new ApiError(400, "command must be a non-empty string, got " + describe(command));
         }
+        refuseNul("command", command.asText());
         List<String> args = new ArrayList<>();
         JsonNode argsNode = body.get("args");
         if (argsNode != null && !argsNode.isNull()) {
@@ -41,6 +42,7 @@ public record PtyCreateRequest(String command, List<String> args, Map<String, St
                 if (!arg.isTextual()) {
                     throw new ApiError(400, "args[" + i + "] must be a string, got " + describe(arg));
                 }
+                refuseNul("args[" + i + "]", arg.asText());
                 args.add(arg.asText());
             }
         }
@@ -58,6 +60,7 @@ public record PtyCreateRequest(String command, List<String> args, Map<String, St
                 if (!e.getValue().isTextual()) {
                     throw new ApiError(400, "env." + e.getKey() + " must be a string, got " + describe(e.getValue()));
                 }
+                refuseNul("env." + e.getKey(), e.getValue().asText());
                 env.put(e.getKey(), e.getValue().asText());
             }
         }
@@ -68,6 +71,7 @@ public record PtyCreateRequest(String command, List<String> args, Map<String, St
                 throw new ApiError(400, "working_dir must be a non-empty string, got " + describe(dirNode));
             }
             workingDir = dirNode.asText();
+            refuseNul("working_dir", workingDir);
         }
         int rows = dimension(body, "rows", DEFAULT_ROWS);
         int cols = dimension(body, "cols", DEFAULT_COLS);
@@ -101,6 +105,16 @@ public record PtyCreateRequest(String command, List<String> args, Map<String, St
             throw new ApiError(400, field + " must be between 1 and " + PtySize.MAX + ", got " + value);
         }
         return value;
+    }
+
+    /**
+     * Every string here reaches the kernel as a C string, which ends at a NUL: a command of {@code /bin/sh}, a NUL
+     * and more ran {@code /bin/sh}, and a NUL in a path or a bare command name was a 500.
+     */
+    private static void refuseNul(String field, String value) throws ApiError {
+        if (value.indexOf('\0') >= 0) {
+            throw new ApiError(400, field + " contains a NUL character (\\u0000)");
+        }
     }
 
     private static String describe(JsonNode node) {
