@@ -226,9 +226,11 @@ public final class SshService implements AutoCloseable {
         CoreModuleProperties.TCP_NODELAY.set(sshd, true);
         sshd.addSessionListener(new PromptNewKeysAck());
         sshd.addSessionListener(new StartupLimiter(limits.maxStartups()));
-        // sshd's MaxAuthTries counts failed keys (TrustedKeyAuthenticator); MINA's count of all requests (a key that
-        // works takes two) backs it up for methods that never reach an authenticator
-        CoreModuleProperties.MAX_AUTH_REQUESTS.set(sshd, 2 * limits.maxAuthTries());
+        // sshd's MaxAuthTries counts failed keys (TrustedKeyAuthenticator). MINA counts every request after the first
+        // and ends the connection past its cap: one more than the tries lets a working key (a query and a signed
+        // request) follow five failures, and still ends it after as many failures of keys that never reach an
+        // authenticator (a type MINA cannot verify: ECDSA, certificates) or of other methods.
+        CoreModuleProperties.MAX_AUTH_REQUESTS.set(sshd, limits.maxAuthTries() + 1);
         sshd.setSessionDisconnectHandler(new SessionDisconnectHandler() {
             @Override
             public boolean handleAuthCountDisconnectReason(Session session, Service service, String serviceName,

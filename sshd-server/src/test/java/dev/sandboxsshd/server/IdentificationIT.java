@@ -73,6 +73,16 @@ class IdentificationIT {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void anotherProtocolVersionIsRefusedWithALogLine() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", fx.ssh.port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("SSH-1.5-old\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            assertTrue(readToEnd(s.getInputStream()).contains("Unsupported protocol version"));
+        }
+        fx.daemon.awaitLogLine("refused connection: remote=", "reason=Unsupported protocol version: SSH-1.5-old");
+    }
+
     private static String readToEnd(InputStream in) throws Exception {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         in.transferTo(all);

@@ -95,6 +95,20 @@ class LimitsIT {
 
     @ParameterizedTest
     @ValueSource(strings = {OURS, OPENSSH})
+    void keysOfATypeNeverAcceptedCountAsFailuresToo(String server) throws Exception {
+        // ECDSA keys never reach our authenticator (MINA refuses the type first); they must still count
+        List<ClientKey> ecdsa = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            ecdsa.add(ClientKey.generate(dir.resolve(server + "-ecdsa"), "ecdsa" + i, "ecdsa", 256));
+        }
+        ecdsa.add(fx.key);
+        OpenSsh.Result out = withKeys(client(server), ecdsa);
+        assertEquals(255, out.exit(), out.stderr());
+        assertTrue(out.stderr().contains("Too many authentication failures"), out.stderr());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {OURS, OPENSSH})
     void theEleventhSessionOnOneConnectionIsRefusedAndTheOthersGoOn(String server) throws Exception {
         OpenSsh ssh = client(server);
         Path control = dir.resolve(server + "-ctl");

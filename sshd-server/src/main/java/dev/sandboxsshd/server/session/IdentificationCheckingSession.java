@@ -3,6 +3,7 @@ package dev.sandboxsshd.server.session;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
+import org.apache.sshd.common.SshException;
 import org.apache.sshd.common.io.IoSession;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
@@ -50,7 +51,13 @@ public final class IdentificationCheckingSession extends ServerSessionImpl {
                 return false;
             }
         }
-        return super.readIdentification(buffer);
+        try {
+            return super.readIdentification(buffer);
+        } catch (SshException e) {
+            // MINA's own refusals (another protocol version, extra lines) get the same one line
+            LOG.warn("refused connection: remote={} reason={}", getClientAddress(), LogText.escape(e.getMessage()));
+            throw e;
+        }
     }
 
     private void refuse(Buffer buffer) throws IOException {
