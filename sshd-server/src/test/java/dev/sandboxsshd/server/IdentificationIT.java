@@ -19,35 +19,29 @@ import org.junit.jupiter.params.provider.CsvSource;
  * connection closes: no wait for the login grace time, no binary packet. Run against OpenSSH's sshd too.
  */
 class IdentificationIT {
-    static final String OURS = "sandbox-sshd";
-    static final String OPENSSH = "openssh";
+    static final String OURS = BothServers.OURS;
+    static final String OPENSSH = BothServers.OPENSSH;
 
     @org.junit.jupiter.api.io.TempDir
     static Path dir;
     static SshFixture fx;
-    static OpenSshServer openssh;
+    static BothServers servers;
 
     @BeforeAll
     static void start() throws Exception {
-        fx = SshFixture.start(dir.resolve("ours"));
+        servers = BothServers.start(dir);
+        fx = servers.ours;
     }
 
     @AfterAll
     static void stop() {
-        if (openssh != null) {
-            openssh.close();
+        if (servers != null) {
+            servers.close();
         }
-        fx.close();
     }
 
     private static int port(String server) throws Exception {
-        if (server.equals(OURS)) {
-            return fx.ssh.port;
-        }
-        if (openssh == null) {
-            openssh = OpenSshServer.start(dir.resolve("openssh"), fx.key);
-        }
-        return openssh.port;
+        return servers.client(server).port;
     }
 
     @ParameterizedTest

@@ -26,18 +26,19 @@ import org.junit.jupiter.params.provider.ValueSource;
  * OpenSSH's sshd, which proves the tests can pass.
  */
 class LimitsIT {
-    static final String OURS = "sandbox-sshd";
-    static final String OPENSSH = "openssh";
+    static final String OURS = BothServers.OURS;
+    static final String OPENSSH = BothServers.OPENSSH;
 
     @TempDir
     static Path dir;
     static SshFixture fx;
-    static OpenSshServer openssh;
+    static BothServers servers;
     static List<ClientKey> strangers = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
-        fx = SshFixture.start(dir.resolve("ours"));
+        servers = BothServers.start(dir);
+        fx = servers.ours;
         for (int i = 0; i < 7; i++) {
             strangers.add(ClientKey.ed25519(dir.resolve("stranger" + i), "stranger" + i));
         }
@@ -45,20 +46,13 @@ class LimitsIT {
 
     @AfterAll
     static void stop() {
-        if (openssh != null) {
-            openssh.close();
+        if (servers != null) {
+            servers.close();
         }
-        fx.close();
     }
 
     private static OpenSsh client(String server) throws Exception {
-        if (server.equals(OURS)) {
-            return fx.ssh;
-        }
-        if (openssh == null) {
-            openssh = OpenSshServer.start(dir.resolve("openssh"), fx.key);
-        }
-        return openssh.ssh;
+        return servers.client(server);
     }
 
     /** ssh with these keys offered in order (and nothing else). */

@@ -30,8 +30,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * own sshd too ({@link OpenSshServer}), which proves the test can pass.
  */
 class TerminalModesIT {
-    static final String OURS = "sandbox-sshd";
-    static final String OPENSSH = "openssh";
+    static final String OURS = BothServers.OURS;
+    static final String OPENSSH = BothServers.OPENSSH;
     /**
      * The local terminal: control characters, a flag of each kind (input, output, control, local) and a speed. Not
      * parenb or cs7: Linux keeps every pseudo-terminal at cs8 without parity, locally as remotely.
@@ -46,32 +46,23 @@ class TerminalModesIT {
     @TempDir
     static Path dir;
     static SshFixture fx;
-    static OpenSshServer openssh;
+    static BothServers servers;
 
     @BeforeAll
     static void start() throws Exception {
-        fx = SshFixture.start(dir.resolve("ours"));
+        servers = BothServers.start(dir);
+        fx = servers.ours;
     }
 
     @AfterAll
     static void stop() {
-        if (openssh != null) {
-            openssh.close();
-        }
-        if (fx != null) {
-            fx.close();
+        if (servers != null) {
+            servers.close();
         }
     }
 
-    /** Our daemon, or OpenSSH's sshd with the same key (skipped where openssh-server is missing). */
     private static OpenSsh client(String server) throws Exception {
-        if (server.equals(OURS)) {
-            return fx.ssh;
-        }
-        if (openssh == null) {
-            openssh = OpenSshServer.start(dir.resolve("openssh"), fx.key);
-        }
-        return openssh.ssh;
+        return servers.client(server);
     }
 
     @ParameterizedTest

@@ -41,13 +41,13 @@ import dev.sandboxsshd.shell.PosixUser;
  * ({@link OpenSshServer}), which proves the test can pass. Run as root against tl-user.
  */
 class UserIdentityIT {
-    static final String OURS = "sandbox-sshd";
-    static final String OPENSSH = "openssh";
+    static final String OURS = BothServers.OURS;
+    static final String OPENSSH = BothServers.OPENSSH;
 
     @TempDir
     static Path dir;
     static SshFixture fx;
-    static OpenSshServer openssh;
+    static BothServers servers;
     static PosixUser user;
     /** Root's: a 0755 directory holding {@code private} (0700) and, for the user, {@code mine} (the user's). */
     static Path rootDir;
@@ -59,7 +59,8 @@ class UserIdentityIT {
     static void start() throws Exception {
         assumeTrue(TestUser.ROOT, TestUser.NOT_ROOT);
         user = TestUser.backend();
-        fx = SshFixture.start(dir.resolve("ours"));
+        servers = BothServers.start(dir);
+        fx = servers.ours;
         rootDir = Files.createTempDirectory(Path.of("/tmp"), "identity-it");
         Files.setPosixFilePermissions(rootDir, PosixFilePermissions.fromString("rwxr-xr-x"));
         privateDir = Files.createDirectories(rootDir.resolve("private/inside"));
@@ -79,11 +80,8 @@ class UserIdentityIT {
         if (rootProcess != null) {
             DaemonProcess.killTree(rootProcess.toHandle());
         }
-        if (openssh != null) {
-            openssh.close();
-        }
-        if (fx != null) {
-            fx.close();
+        if (servers != null) {
+            servers.close();
         }
         if (rootDir != null) {
             try (Stream<Path> all = Files.walk(rootDir)) {
@@ -94,15 +92,8 @@ class UserIdentityIT {
         }
     }
 
-    /** Our daemon, or OpenSSH's sshd with the same key (skipped where openssh-server is missing). */
     private static OpenSsh client(String server) throws Exception {
-        if (server.equals(OURS)) {
-            return fx.ssh;
-        }
-        if (openssh == null) {
-            openssh = OpenSshServer.start(dir.resolve("openssh"), fx.key);
-        }
-        return openssh.ssh;
+        return servers.client(server);
     }
 
     @ParameterizedTest
