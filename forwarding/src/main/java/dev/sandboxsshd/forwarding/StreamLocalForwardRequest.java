@@ -6,7 +6,6 @@ import java.util.Optional;
 
 import org.apache.sshd.common.session.ConnectionService;
 import org.apache.sshd.common.session.Session;
-import org.apache.sshd.common.session.helpers.AbstractConnectionServiceRequestHandler;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,21 +18,23 @@ import dev.sandboxsshd.shell.PosixUser;
  * {@code streamlocal-forward@openssh.com} ({@code ssh -R /remote.sock:local}): listens on a UNIX socket created
  * as the user; connections to it come back to the client as {@code forwarded-streamlocal@openssh.com}.
  */
-public final class StreamLocalForwardRequest extends AbstractConnectionServiceRequestHandler {
-    public static final String REQUEST = "streamlocal-forward@openssh.com";
+public final class StreamLocalForwardRequest extends GlobalRequest {
     private static final Logger LOG = LoggerFactory.getLogger(StreamLocalForwardRequest.class);
 
     private final ForwardingPolicy policy;
 
     public StreamLocalForwardRequest(ForwardingPolicy policy) {
+        super("streamlocal-forward@openssh.com");
         this.policy = policy;
     }
 
+    /** The forward's key in {@link RemoteForwards}: the path as the client named it. */
+    static String key(String path) {
+        return "unix:" + path;
+    }
+
     @Override
-    public Result process(ConnectionService service, String request, boolean wantReply, Buffer buffer) throws Exception {
-        if (!REQUEST.equals(request)) {
-            return super.process(service, request, wantReply, buffer);
-        }
+    Result handle(ConnectionService service, boolean wantReply, Buffer buffer) {
         String path = buffer.getString();
         Session session = service.getSession();
         PosixUser user = SessionUser.of(session);
@@ -69,9 +70,5 @@ public final class StreamLocalForwardRequest extends AbstractConnectionServiceRe
             return Optional.of(UserSocketFiles.describe(e));
         }
         return Optional.empty();
-    }
-
-    static String key(String path) {
-        return "unix:" + path;
     }
 }

@@ -4,8 +4,9 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.time.Duration;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -13,7 +14,6 @@ import java.util.Optional;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.session.ConnectionService;
 import org.apache.sshd.common.session.Session;
-import org.apache.sshd.common.session.helpers.AbstractConnectionServiceRequestHandler;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,8 +29,7 @@ import dev.sandboxsshd.shell.UserIdentity;
  * connection opened as {@code forwarded-tcpip} echoing the host exactly as the client sent it (MINA rewrites the
  * empty host of {@code -R *:port} to {@code 0.0.0.0}, which the OpenSSH client rejects). Half-close is kept.
  */
-public final class TcpipForwardRequest extends AbstractConnectionServiceRequestHandler {
-    public static final String REQUEST = "tcpip-forward";
+public final class TcpipForwardRequest extends GlobalRequest {
     private static final Logger LOG = LoggerFactory.getLogger(TcpipForwardRequest.class);
     private static final int BACKLOG = 128;
     private static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(10);
@@ -38,39 +37,34 @@ public final class TcpipForwardRequest extends AbstractConnectionServiceRequestH
     private final ForwardingPolicy policy;
 
     public TcpipForwardRequest(ForwardingPolicy policy) {
+        super("tcpip-forward");
         this.policy = policy;
     }
 
     @Override
-    public Result process(ConnectionService service, String request, boolean wantReply, Buffer buffer) throws Exception {
-        if (!REQUEST.equals(request)) {
-            return super.process(service, request, wantReply, buffer);
-        }
-        String host = buffer.getString();
-        long requestedPort = buffer.getUInt();
+    Result handle(ConnectionService service, boolean wantReply, Buffer buffer) throws IOException {
+        TcpForwardAddress requested = TcpForwardAddress.read(buffer);
         Session session = service.getSession();
-        String user = session.getUsername();
         PosixUser account = SessionUser.of(session);
-        Optional<String> refusal = requestedPort > 65535
-                ? Optional.of("port out of range")
-                : policy.refuseTcpListen(account.name(), account.uid(), (int) requestedPort);
+        Optional<String> refusal = requested.refusePort()
+                .or(() -> policy.refuseTcpListen(account.name(), account.uid(), (int) requested.port()));
         int boundPort = -1;
         if (refusal.isEmpty()) {
             try {
-                boundPort = listen(service, account, host, (int) requestedPort);
+                boundPort = listen(service, account, requested);
             } catch (IOException e) {
                 refusal = Optional.of("cannot bind: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             }
         }
         if (refusal.isPresent()) {
             LOG.warn("refused remote port forward: originator {} user={} listen '{}' port {} reason={}",
-                    session.getRemoteAddress(), LogText.escape(user), LogText.escape(host), requestedPort,
-                    LogText.escape(refusal.get()));
+                    session.getRemoteAddress(), LogText.escape(session.getUsername()), LogText.escape(requested.host()),
+                    requested.port(), LogText.escape(refusal.get()));
             return Result.ReplyFailure;
         }
         if (wantReply) {
             Buffer reply = session.createBuffer(SshConstants.SSH_MSG_REQUEST_SUCCESS, Integer.BYTES);
-            if (requestedPort == 0) {
+            if (requested.port() == 0) {
                 reply.putUInt(boundPort); // only for port 0, as RFC 4254 7.1 says
             }
             session.writePacket(reply);
@@ -82,16 +76,17 @@ public final class TcpipForwardRequest extends AbstractConnectionServiceRequestH
      * Binds every address the policy names on one port, the first must bind, the others are best effort; the
      * sockets are made by a thread that is the user, so they and the connections they accept are the user's.
      */
-    private int listen(ConnectionService service, PosixUser user, String host, int requestedPort) throws IOException {
+    private int listen(ConnectionService service, PosixUser user, TcpForwardAddress requested) throws IOException {
+        String host = requested.host();
         List<InetAddress> addresses = policy.bindAddressesFor(host);
         if (addresses.isEmpty()) {
             throw new UnknownHostException(host);
         }
         List<ServerSocketChannel> sockets = UserIdentity.runAs(user, "tcpip-forward", SOCKET_TIMEOUT,
-                () -> bind(addresses, host, requestedPort));
+                () -> bind(addresses, host, (int) requested.port()));
         try {
             int boundPort = ((InetSocketAddress) sockets.get(0).getLocalAddress()).getPort();
-            RemoteForwards.of(service).add(key(host, boundPort), sockets,
+            RemoteForwards.of(service).add(requested.boundOn(boundPort).key(), sockets,
                     accepted -> new ForwardedTcpipChannel(host, boundPort, accepted, remoteOf(accepted)), () -> { });
             return boundPort;
         } catch (IOException | RuntimeException e) {
@@ -125,15 +120,11 @@ public final class TcpipForwardRequest extends AbstractConnectionServiceRequestH
         return sockets;
     }
 
-    private static InetSocketAddress remoteOf(java.nio.channels.SocketChannel accepted) {
+    private static InetSocketAddress remoteOf(SocketChannel accepted) {
         try {
             return (InetSocketAddress) accepted.getRemoteAddress();
         } catch (IOException e) {
             throw new IllegalStateException("connection already closed", e);
         }
-    }
-
-    static String key(String host, int port) {
-        return "tcp:" + host + ":" + port;
     }
 }
