@@ -1,8 +1,14 @@
 package dev.sandboxsshd.shell;
 
+import static dev.sandboxsshd.shell.Termios.Flags.CONTROL;
+import static dev.sandboxsshd.shell.Termios.Flags.INPUT;
+import static dev.sandboxsshd.shell.Termios.Flags.LOCAL;
+import static dev.sandboxsshd.shell.Termios.Flags.OUTPUT;
 import static java.util.Map.entry;
 
+import java.util.Arrays;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import dev.sandboxsshd.shell.Termios.Flags;
 
@@ -23,64 +29,53 @@ final class TtyModes {
     private static final int SSH_DISABLED = 255;
     private static final int POSIX_VDISABLE = 0;
 
-    private record Flag(Flags field, int mask) {
+    /** Each mode applied: its opcode, and Linux's c_cc index or flag field and bits (glibc's names). */
+    private enum Mode {
+        VINTR(1, 0), VQUIT(2, 1), VERASE(3, 2), VKILL(4, 3), VEOF(5, 4), VEOL(6, 11), VEOL2(7, 16),
+        VSTART(8, 8), VSTOP(9, 9), VSUSP(10, 10), VREPRINT(12, 12), VWERASE(13, 14), VLNEXT(14, 15), VDISCARD(18, 13),
+
+        IGNPAR(30, INPUT, 0000004), PARMRK(31, INPUT, 0000010), INPCK(32, INPUT, 0000020),
+        ISTRIP(33, INPUT, 0000040), INLCR(34, INPUT, 0000100), IGNCR(35, INPUT, 0000200), ICRNL(36, INPUT, 0000400),
+        IUCLC(37, INPUT, 0001000), IXON(38, INPUT, 0002000), IXANY(39, INPUT, 0004000), IXOFF(40, INPUT, 0010000),
+        IMAXBEL(41, INPUT, 0020000), IUTF8(42, INPUT, 0040000),
+
+        ISIG(50, LOCAL, 0000001), ICANON(51, LOCAL, 0000002), XCASE(52, LOCAL, 0000004), ECHO(53, LOCAL, 0000010),
+        ECHOE(54, LOCAL, 0000020), ECHOK(55, LOCAL, 0000040), ECHONL(56, LOCAL, 0000100),
+        NOFLSH(57, LOCAL, 0000200), TOSTOP(58, LOCAL, 0000400), IEXTEN(59, LOCAL, 0100000),
+        ECHOCTL(60, LOCAL, 0001000), ECHOKE(61, LOCAL, 0004000), PENDIN(62, LOCAL, 0040000),
+
+        OPOST(70, OUTPUT, 0000001), OLCUC(71, OUTPUT, 0000002), ONLCR(72, OUTPUT, 0000004),
+        OCRNL(73, OUTPUT, 0000010), ONOCR(74, OUTPUT, 0000020), ONLRET(75, OUTPUT, 0000040),
+
+        // sshd's bit arithmetic, kept: CS8 is both bits of CSIZE, CS7 one of them (Linux keeps ptys at CS8 anyway)
+        CS7(90, CONTROL, 0000040), CS8(91, CONTROL, 0000060), PARENB(92, CONTROL, 0000400),
+        PARODD(93, CONTROL, 0001000);
+
+        private final int opcode;
+        /** The c_cc index of a control character; -1 for a flag. */
+        private final int index;
+        /** The flag field; null for a control character. */
+        private final Flags field;
+        private final int mask;
+
+        Mode(int opcode, int index) {
+            this(opcode, index, null, 0);
+        }
+
+        Mode(int opcode, Flags field, int mask) {
+            this(opcode, -1, field, mask);
+        }
+
+        Mode(int opcode, int index, Flags field, int mask) {
+            this.opcode = opcode;
+            this.index = index;
+            this.field = field;
+            this.mask = mask;
+        }
     }
 
-    /** Opcode to c_cc index. */
-    private static final Map<Integer, Integer> CHARACTERS = Map.ofEntries(
-            entry(1, 0), // VINTR
-            entry(2, 1), // VQUIT
-            entry(3, 2), // VERASE
-            entry(4, 3), // VKILL
-            entry(5, 4), // VEOF
-            entry(6, 11), // VEOL
-            entry(7, 16), // VEOL2
-            entry(8, 8), // VSTART
-            entry(9, 9), // VSTOP
-            entry(10, 10), // VSUSP
-            entry(12, 12), // VREPRINT
-            entry(13, 14), // VWERASE
-            entry(14, 15), // VLNEXT
-            entry(18, 13)); // VDISCARD
-
-    private static final Map<Integer, Flag> FLAGS = Map.ofEntries(
-            entry(30, new Flag(Flags.INPUT, 0000004)), // IGNPAR
-            entry(31, new Flag(Flags.INPUT, 0000010)), // PARMRK
-            entry(32, new Flag(Flags.INPUT, 0000020)), // INPCK
-            entry(33, new Flag(Flags.INPUT, 0000040)), // ISTRIP
-            entry(34, new Flag(Flags.INPUT, 0000100)), // INLCR
-            entry(35, new Flag(Flags.INPUT, 0000200)), // IGNCR
-            entry(36, new Flag(Flags.INPUT, 0000400)), // ICRNL
-            entry(37, new Flag(Flags.INPUT, 0001000)), // IUCLC
-            entry(38, new Flag(Flags.INPUT, 0002000)), // IXON
-            entry(39, new Flag(Flags.INPUT, 0004000)), // IXANY
-            entry(40, new Flag(Flags.INPUT, 0010000)), // IXOFF
-            entry(41, new Flag(Flags.INPUT, 0020000)), // IMAXBEL
-            entry(42, new Flag(Flags.INPUT, 0040000)), // IUTF8
-            entry(50, new Flag(Flags.LOCAL, 0000001)), // ISIG
-            entry(51, new Flag(Flags.LOCAL, 0000002)), // ICANON
-            entry(52, new Flag(Flags.LOCAL, 0000004)), // XCASE
-            entry(53, new Flag(Flags.LOCAL, 0000010)), // ECHO
-            entry(54, new Flag(Flags.LOCAL, 0000020)), // ECHOE
-            entry(55, new Flag(Flags.LOCAL, 0000040)), // ECHOK
-            entry(56, new Flag(Flags.LOCAL, 0000100)), // ECHONL
-            entry(57, new Flag(Flags.LOCAL, 0000200)), // NOFLSH
-            entry(58, new Flag(Flags.LOCAL, 0000400)), // TOSTOP
-            entry(59, new Flag(Flags.LOCAL, 0100000)), // IEXTEN
-            entry(60, new Flag(Flags.LOCAL, 0001000)), // ECHOCTL
-            entry(61, new Flag(Flags.LOCAL, 0004000)), // ECHOKE
-            entry(62, new Flag(Flags.LOCAL, 0040000)), // PENDIN
-            entry(70, new Flag(Flags.OUTPUT, 0000001)), // OPOST
-            entry(71, new Flag(Flags.OUTPUT, 0000002)), // OLCUC
-            entry(72, new Flag(Flags.OUTPUT, 0000004)), // ONLCR
-            entry(73, new Flag(Flags.OUTPUT, 0000010)), // OCRNL
-            entry(74, new Flag(Flags.OUTPUT, 0000020)), // ONOCR
-            entry(75, new Flag(Flags.OUTPUT, 0000040)), // ONLRET
-            // sshd's bit arithmetic, kept: CS8 is both bits of CSIZE, CS7 one of them (Linux keeps ptys at CS8 anyway)
-            entry(90, new Flag(Flags.CONTROL, 0000040)), // CS7
-            entry(91, new Flag(Flags.CONTROL, 0000060)), // CS8
-            entry(92, new Flag(Flags.CONTROL, 0000400)), // PARENB
-            entry(93, new Flag(Flags.CONTROL, 0001000))); // PARODD
+    private static final Map<Integer, Mode> MODES = Arrays.stream(Mode.values())
+            .collect(Collectors.toUnmodifiableMap(mode -> mode.opcode, mode -> mode));
 
     /** Baud rate to glibc's speed_t constant, every one Linux has. */
     private static final Map<Integer, Integer> SPEEDS = Map.ofEntries(
@@ -101,17 +96,16 @@ final class TtyModes {
     }
 
     private static void apply(int opcode, int value, Termios termios) {
-        Integer index = CHARACTERS.get(opcode);
-        if (index != null) {
+        Mode mode = MODES.get(opcode);
+        if (mode != null && mode.field == null) {
             if (value >= 0 && value <= SSH_DISABLED) {
-                termios.setControlChar(index, value == SSH_DISABLED ? POSIX_VDISABLE : value);
+                termios.setControlChar(mode.index, value == SSH_DISABLED ? POSIX_VDISABLE : value);
             }
             return;
         }
-        Flag flag = FLAGS.get(opcode);
-        if (flag != null) {
+        if (mode != null) {
             if (value == 0 || value == 1) {
-                termios.setFlag(flag.field(), flag.mask(), value == 1);
+                termios.setFlag(mode.field, mode.mask, value == 1);
             }
             return;
         }
