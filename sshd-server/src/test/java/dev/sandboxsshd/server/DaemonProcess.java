@@ -46,11 +46,11 @@ final class DaemonProcess implements AutoCloseable {
     record Http(int status, JsonNode body, String raw) {
     }
 
-    private DaemonProcess(Path stateDir, Path log, String api, long pid, long ownPid, Process process) {
+    private DaemonProcess(Path stateDir, String api, long ownPid, Process process) throws IOException {
         this.stateDir = stateDir;
-        this.log = log;
+        this.log = logOf(stateDir);
         this.api = api;
-        this.pid = pid;
+        this.pid = hostPid(process, ownPid);
         this.ownPid = ownPid;
         this.process = process;
     }
@@ -79,7 +79,7 @@ final class DaemonProcess implements AutoCloseable {
     static DaemonProcess startWith(List<String> prefix, Path stateDir, List<String> args, Map<String, String> environment)
             throws IOException {
         Files.createDirectories(stateDir.getParent());
-        Path log = stateDir.resolveSibling(stateDir.getFileName() + ".log");
+        Path log = logOf(stateDir);
         List<String> argv = new ArrayList<>(prefix);
         argv.addAll(List.of(javaBinary(), "-jar", jar().toString()));
         argv.addAll(args);
@@ -115,8 +115,7 @@ final class DaemonProcess implements AutoCloseable {
                 Matcher m = API_LINE.matcher(line);
                 if (m.find()) {
                     long ownPid = Long.parseLong(m.group(2));
-                    DaemonProcess daemon = new DaemonProcess(stateDir, log, m.group(1), hostPid(process, ownPid), ownPid,
-                            process);
+                    DaemonProcess daemon = new DaemonProcess(stateDir, m.group(1), ownPid, process);
                     daemon.stdout.addAll(seen);
                     Thread drain = new Thread(() -> {
                         try {
@@ -141,6 +140,11 @@ final class DaemonProcess implements AutoCloseable {
         killTree(process.toHandle());
         throw new IOException("daemon did not report its API address; stdout=" + seen + " stderr="
                 + (Files.exists(log) ? Files.readString(log) : ""));
+    }
+
+    /** Where the daemon's stderr goes: next to its state dir, so a test's temporary directory holds both. */
+    private static Path logOf(Path stateDir) {
+        return stateDir.resolveSibling(stateDir.getFileName() + ".log");
     }
 
     /**
