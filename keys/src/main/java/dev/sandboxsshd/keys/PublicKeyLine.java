@@ -5,6 +5,7 @@ import java.security.interfaces.RSAPublicKey;
 import java.util.Base64;
 import java.util.Set;
 
+import org.apache.sshd.common.SshException;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.util.buffer.BufferException;
@@ -87,7 +88,7 @@ public record PublicKeyLine(String type, PublicKey key, String comment) {
             key = buffer.getRawPublicKey();
         } catch (BufferException | IllegalArgumentException | IllegalStateException e) {
             throw new InvalidPublicKeyException(field + " key data is truncated or malformed: " + e.getMessage());
-        } catch (org.apache.sshd.common.SshException | RuntimeException e) {
+        } catch (SshException | RuntimeException e) {
             throw new InvalidPublicKeyException(field + " key data cannot be decoded: " + e.getMessage());
         }
         if (!type.equals(blobType)) {
