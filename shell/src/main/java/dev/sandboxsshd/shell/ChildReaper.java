@@ -15,15 +15,15 @@ import org.slf4j.LoggerFactory;
  * The one owner of {@code waitpid} in the daemon: a single thread waits for any child, {@code waitpid(-1)}, and
  * completes the exit of the process it reaped, or just reaps it when it is nobody's: an orphan re-parented to us
  * (as PID 1, or as the child subreaper), or the child glibc's {@code posix_spawn} made for an exec that failed.
- * One thread for all of them, where each process had its own; a {@code waitpid(pid)} anywhere else (the JDK's
- * {@code ProcessBuilder} included) would race it for statuses, so the daemon has none.
+ * One thread for all of them: a {@code waitpid(pid)} anywhere else (the JDK's {@code ProcessBuilder} included)
+ * would race it for statuses, so the daemon has none.
  *
- * <p>A child may end before its pid is known: {@code posix_spawn} returns after the exec, and a quick command may
- * have ended, and been reaped, by then. So a spawn runs under the lock the reaper takes before it looks a reaped pid up, and the pid is
- * registered before the lock is released: the reaper either finds the registration or waits for it. A spawn that
- * failed registers nothing; glibc's own {@code waitpid} for its failed child then finds it already reaped (and
- * reaped as nobody's), or reaps it first. Spawns are serialised by this, but each holds the lock only until the
- * child has exec'd (glibc's vfork), and no other code makes children that could take a pid reaped in between.
+ * <p>A child may end before its pid is known: {@code posix_spawn} returns after the exec, and a quick command may have
+ * ended, and been reaped, by then. So a spawn runs under the lock the reaper takes before it looks a reaped pid up, and
+ * the pid is registered before the lock is released: the reaper either finds the registration or waits for it. A spawn
+ * that failed registers nothing; glibc's own {@code waitpid} for its failed child then finds it already reaped (and
+ * reaped as nobody's), or reaps it first. Spawns are serialised by this, but each holds the lock only until the child
+ * has exec'd (glibc's vfork), and no other code makes children that could take a pid reaped in between.
  *
  * <p>With no child at all {@code waitpid(-1)} fails with ECHILD at once: the thread then waits for the next spawn,
  * or one second, since as PID 1 orphans (of a {@code docker exec}, say) can be re-parented to us at any time.
