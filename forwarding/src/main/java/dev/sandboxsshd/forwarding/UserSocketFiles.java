@@ -166,7 +166,7 @@ final class UserSocketFiles {
      * A fresh hidden name next to the target, so that link and rename stay within one filesystem; short enough to
      * fit a socket address (108 bytes) wherever the target itself would.
      */
-    private static Path stagingPathFor(Path path) {
+    static Path stagingPathFor(Path path) {
         Path dir = path.getParent();
         int room = MAX_SOCKET_PATH_BYTES - (dir == null ? 0 : dir.toString().getBytes(StandardCharsets.UTF_8).length + 1) - 1;
         String random = Long.toHexString(RANDOM.nextLong() | Long.MIN_VALUE);
