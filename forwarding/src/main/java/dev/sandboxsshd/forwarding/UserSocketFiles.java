@@ -13,7 +13,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -43,10 +42,10 @@ final class UserSocketFiles {
     private static final int MAX_SOCKET_PATH_BYTES = 107;
 
     /**
-     * A bound socket and the inode it made, so that removal never takes a file that replaced it; {@code directory}
-     * is the private directory made for it, removed with it, or null.
+     * A bound socket and the {@link #identity} of its file, so that removal never takes a file that replaced it;
+     * {@code directory} is the private directory made for it, removed with it, or null.
      */
-    record Bound(ServerSocketChannel socket, Path path, Object inode, Path directory) {
+    record Bound(ServerSocketChannel socket, Path path, Object identity, Path directory) {
     }
 
     private UserSocketFiles() {
@@ -65,7 +64,7 @@ final class UserSocketFiles {
             Path directory = createPrivateDirectory();
             try {
                 Bound bound = bindHere(directory.resolve(name), false);
-                return new Bound(bound.socket, bound.path, bound.inode, directory);
+                return new Bound(bound.socket, bound.path, bound.identity, directory);
             } catch (IOException | RuntimeException e) {
                 Files.deleteIfExists(directory);
                 throw e;
@@ -80,8 +79,7 @@ final class UserSocketFiles {
     static void remove(PosixUser user, Bound bound) throws IOException {
         asUser(user, "streamlocal-unlink", () -> {
             try {
-                Object now = Files.readAttributes(bound.path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-                if (Objects.equals(now, bound.inode)) {
+                if (Objects.equals(identity(bound.path), bound.identity)) {
                     Files.delete(bound.path);
                 }
             } catch (NoSuchFileException gone) {
@@ -153,8 +151,7 @@ final class UserSocketFiles {
                 }
                 Files.delete(staging);
             }
-            Object inode = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-            return new Bound(socket, path, inode, null);
+            return new Bound(socket, path, identity(path), null);
         } catch (IOException | RuntimeException e) {
             socket.close();
             Files.deleteIfExists(staging);
@@ -171,6 +168,14 @@ final class UserSocketFiles {
         int room = MAX_SOCKET_PATH_BYTES - (dir == null ? 0 : dir.toString().getBytes(StandardCharsets.UTF_8).length + 1) - 1;
         String random = Long.toHexString(RANDOM.nextLong() | Long.MIN_VALUE);
         return path.resolveSibling("." + random.substring(0, Math.max(4, Math.min(random.length(), room))));
+    }
+
+    /**
+     * What tells the file made apart from one put at its path since: the inode alone does not, as ext4 gives a
+     * freed inode number to the next file at once; with it, the type (a socket) and the last change (ctime).
+     */
+    private static Object identity(Path path) throws IOException {
+        return Files.readAttributes(path, "unix:dev,ino,mode,ctime", LinkOption.NOFOLLOW_LINKS);
     }
 
     private static <T> T asUser(PosixUser user, String purpose, Callable<T> work) throws IOException {

@@ -101,6 +101,18 @@ class UserSocketFilesTest {
     }
 
     @Test
+    void removalLeavesAFileThatTookThePathSince() throws Exception {
+        PosixUser user = userDirectory();
+        Path path = directory.resolve("fwd.sock");
+        UserSocketFiles.Bound bound = UserSocketFiles.bind(user, path.toString(), false);
+        bound.socket().close();
+        Files.delete(path);
+        Files.writeString(path, "new");
+        UserSocketFiles.remove(user, bound);
+        assertEquals("new", Files.readString(path));
+    }
+
+    @Test
     void whereTheUserMayNotCreateFilesTheKernelSaysNo() throws Exception {
         PosixUser user = userDirectory();
         Path rootOwned = Files.createDirectory(directory.resolve("root-owned"));
