@@ -78,14 +78,14 @@ measure() {
   echo "$threads $fds $procs $rss"
 }
 
-fail() { echo "$(date +%T) client $1 $2: $3" >> "$B/failures"; }
+fail() { echo "$(date +%T) client $1 $2: $3 (stderr: $(tail -1 "$B/err.$1" 2>/dev/null))" >> "$B/failures"; }
 
 # One client: operations in turn until the deadline (or MAX of them); one line per operation in $B/ops.<id>.
 ssh_client() {
   set +e
   local id=$1 end=$2 max=${3:-0} n=0 want f=c$1.bin r got
   want=$(cat "$B/www/c$id.sha")
-  local rport=$((41000 + id))
+  local rport=$((21000 + id)) # below the ephemeral range, where no outgoing connection takes it
   while [ "$(date +%s)" -lt "$end" ] && { [ "$max" = 0 ] || [ "$n" -lt "$max" ]; }; do
     r="$REMOTE/c$id"
     case $((n % 10)) in
@@ -171,7 +171,7 @@ echo "  OpenSSH operations: $TOTAL, failed: $FAILED"
 [ "$FAILED" -gt 0 ] && head -20 "$B/failures"
 [ "$PTY_OK" = 1 ] || grep FAILED "$B/pty.out" | head -10
 echo "  daemon log lines at WARN/ERROR: $(grep -c -E 'WARN|ERROR' "$B/daemon.log" || true)"
-{ grep -E 'WARN|ERROR' "$B/daemon.log" || true; } | cut -c1-160 | sort | uniq -c | sort -rn | head -8
+{ grep -E 'WARN|ERROR' "$B/daemon.log" || true; } | sed -E 's/^[^ ]+ //' | cut -c1-400 | sort | uniq -c | sort -rn | head -8
 printf '  %-10s %10s %10s %10s\n' "" baseline peak "after ${SETTLED}s"
 read -r pt pf pp pr <<< "$PEAK"
 printf '  %-10s %10s %10s %10s\n' threads "$T0" "$pt" "$T1" fds "$F0" "$pf" "$F1" processes "$P0" "$pp" "$P1" "RSS MB" "$R0" "$pr" "$R1"
