@@ -1,16 +1,23 @@
 package dev.sandboxsshd.shell;
 
-/** A terminal size in character cells. */
+/** A terminal size in character cells, each side 1..{@link #MAX}: the one place that range is checked. */
 public record PtySize(int cols, int rows) {
     public static final int MAX = 10_000;
 
     public PtySize {
-        if (cols < 1 || cols > MAX) {
-            throw new IllegalArgumentException("cols must be between 1 and " + MAX + ", got " + cols);
+        checked("cols", cols);
+        checked("rows", rows);
+    }
+
+    /**
+     * @return {@code value}, when it is a usable side
+     * @throws IllegalArgumentException naming {@code field} and the range otherwise
+     */
+    public static int checked(String field, int value) {
+        if (value < 1 || value > MAX) {
+            throw new IllegalArgumentException(field + " must be between 1 and " + MAX + ", got " + value);
         }
-        if (rows < 1 || rows > MAX) {
-            throw new IllegalArgumentException("rows must be between 1 and " + MAX + ", got " + rows);
-        }
+        return value;
     }
 
     /** Clamps what a client sent (SSH clients may send 0 for unknown) to a usable size. */

@@ -100,11 +100,11 @@ public record PtyCreateRequest(String command, List<String> args, Map<String, St
         if (!node.isIntegralNumber() || !node.canConvertToInt()) {
             throw new ApiError(400, field + " must be an integer, got " + describe(node));
         }
-        int value = node.asInt();
-        if (value < 1 || value > PtySize.MAX) {
-            throw new ApiError(400, field + " must be between 1 and " + PtySize.MAX + ", got " + value);
+        try {
+            return PtySize.checked(field, node.asInt());
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(400, e.getMessage());
         }
-        return value;
     }
 
     /**

@@ -58,10 +58,11 @@ final class PtyFrames {
                 }
                 int cols = Short.toUnsignedInt(frame.getShort());
                 int rows = Short.toUnsignedInt(frame.getShort());
-                if (cols < 1 || rows < 1 || cols > PtySize.MAX || rows > PtySize.MAX) {
-                    throw new BadFrame("resize to " + cols + "x" + rows + " is out of range 1.." + PtySize.MAX);
+                try {
+                    return new Resize(new PtySize(cols, rows));
+                } catch (IllegalArgumentException e) {
+                    throw new BadFrame("resize: " + e.getMessage());
                 }
-                return new Resize(new PtySize(cols, rows));
             }
             default -> throw new BadFrame(String.format("unknown opcode 0x%02x", op));
         }

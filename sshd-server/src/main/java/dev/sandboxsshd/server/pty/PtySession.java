@@ -35,7 +35,6 @@ final class PtySession {
     static final int RING_BYTES = 2 << 20;
     private static final int CHUNK = 32 * 1024;
     private static final long EXIT_DRAIN_MILLIS = 2000;
-    private static final int SIGKILL = 9;
 
     final String id;
     private final byte[] token;
@@ -78,10 +77,6 @@ final class PtySession {
 
     boolean tokenMatches(byte[] presented) {
         return MessageDigest.isEqual(token, presented);
-    }
-
-    long pid() {
-        return process.pid();
     }
 
     // --- clients -----------------------------------------------------------------------------------------------
@@ -158,7 +153,7 @@ final class PtySession {
                 try {
                     process.onExit().get(EXIT_DRAIN_MILLIS, TimeUnit.MILLISECONDS);
                 } catch (Exception stillRunning) {
-                    ProcessSignals.signalGroup(process.pid(), SIGKILL);
+                    ProcessSignals.signalGroup(process.pid(), ProcessSignals.SIGKILL);
                 }
             }).start();
         }

@@ -10,6 +10,8 @@ import org.apache.sshd.server.channel.ChannelSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.ProcessSignals;
+
 /**
  * MINA's session channel (shells, exec, sftp and scp), ending as sshd's does: the exit report goes out first, then
  * EOF, then CLOSE; and a process killed by a signal is reported with {@code exit-signal} (the OpenSSH client then
@@ -46,9 +48,12 @@ final class UserChannelSession extends ChannelSession {
         CoreModuleProperties.COMMAND_EXIT_TIMEOUT.set(this, CLIENT_CLOSE_GRACE);
     }
 
-    /** Makes the coming exit report a signal death; call before the command's exit callback. */
-    void exitBySignal(String signalName, boolean core) {
-        this.exitSignal = signalName;
+    /**
+     * Makes the coming exit report a signal death; call before the command's exit callback. A signal RFC 4254 does
+     * not name goes by OpenSSH's name for the others.
+     */
+    void exitBySignal(int signal, boolean core) {
+        this.exitSignal = ProcessSignals.name(signal).orElse("SIG@openssh.com");
         this.coreDumped = core;
     }
 

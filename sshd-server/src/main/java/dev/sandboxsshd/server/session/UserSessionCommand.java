@@ -158,7 +158,7 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
             input.stop();
             p.closeStreams();
             if (status.killedBySignal()) {
-                ((UserChannelSession) channel).exitBySignal(ExitSignals.name(status.signal()), status.coreDumped());
+                ((UserChannelSession) channel).exitBySignal(status.signal(), status.coreDumped());
             }
             exitCallback.onExit(status.code());
         }, runnable -> thread("exit-" + pid, runnable));
