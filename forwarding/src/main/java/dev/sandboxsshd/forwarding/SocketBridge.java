@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.concurrent.LinkedBlockingQueue;
 
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.channel.AbstractChannel;
@@ -17,6 +16,7 @@ import org.apache.sshd.common.util.buffer.BufferUtils;
 import org.apache.sshd.core.CoreModuleProperties;
 
 import dev.sandboxsshd.shell.ArrayPool;
+import dev.sandboxsshd.shell.InputQueue;
 
 /**
  * Joins an SSH channel to a connected socket (TCP or UNIX) with OpenSSH's half-close semantics: EOF from the
@@ -30,13 +30,11 @@ final class SocketBridge {
     private static final int PACKET_OVERHEAD = SshConstants.SSH_PACKET_HEADER_LEN + 1 + 2 * Integer.BYTES + 255 + 64;
     /** Reads are at most the client's packet size (OpenSSH: 32 KiB), and at most this, whatever the client names. */
     private static final int MAX_READ = 64 * 1024;
-    private static final byte[] EOF = new byte[0];
-    private static final byte[] STOP = new byte[0];
 
     private final AbstractChannel channel;
     private final SocketChannel socket;
     private final String name;
-    private final LinkedBlockingQueue<byte[]> toSocket = new LinkedBlockingQueue<>();
+    private final InputQueue toSocket = new InputQueue();
     private boolean socketDone;
     private boolean clientDone;
 
@@ -64,17 +62,18 @@ final class SocketBridge {
 
     /** Data from the client; the window is released once written to the socket. */
     void data(byte[] buf, int off, long len) {
-        toSocket.add(Arrays.copyOfRange(buf, off, off + (int) len));
+        int length = (int) len;
+        toSocket.add(Arrays.copyOfRange(buf, off, off + length), length, () -> channel.getLocalWindow().release(length));
     }
 
     /** The client sent EOF: bytes already queued are delivered, then the socket's output is shut down. */
     void eof() {
-        toSocket.add(EOF);
+        toSocket.eof();
     }
 
     /** The channel is closing: queued bytes are delivered, then the socket is closed. */
     void stop() {
-        toSocket.add(STOP);
+        toSocket.stop();
     }
 
     /** Closes the socket at once, for a bridge that never started. */
@@ -130,37 +129,26 @@ final class SocketBridge {
     }
 
     private void channelToSocket() {
-        boolean broken = false;
-        try {
-            while (true) {
-                byte[] chunk = toSocket.take();
-                if (chunk == STOP) {
-                    break;
+        toSocket.writeTo(new InputQueue.Target() {
+            @Override
+            public void write(byte[] bytes, int off, int len) throws IOException {
+                ByteBuffer buffer = ByteBuffer.wrap(bytes, off, len);
+                while (buffer.hasRemaining()) {
+                    socket.write(buffer);
                 }
-                if (chunk == EOF) {
-                    shutdownOutput();
-                    finish(false);
-                    continue;
-                }
-                if (!broken) {
-                    try {
-                        ByteBuffer buffer = ByteBuffer.wrap(chunk);
-                        while (buffer.hasRemaining()) {
-                            socket.write(buffer);
-                        }
-                    } catch (IOException e) {
-                        // The peer stopped reading; later data is discarded, as sshd does.
-                        broken = true;
-                    }
-                }
-                channel.getLocalWindow().release(chunk.length);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (IOException e) {
-            // window release failed: the channel is closing
-        }
-        closeSocket();
+
+            @Override
+            public void endOfInput() {
+                shutdownOutput();
+                finish(false);
+            }
+
+            @Override
+            public void close() {
+                closeSocket();
+            }
+        });
     }
 
     private void finish(boolean socketSide) {
