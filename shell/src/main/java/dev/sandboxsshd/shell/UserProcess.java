@@ -1,5 +1,6 @@
 package dev.sandboxsshd.shell;
 
+import java.io.Closeable;
 import java.io.FileInputStream;
 import java.io.FilterInputStream;
 import java.io.FileNotFoundException;
@@ -81,17 +82,17 @@ public final class UserProcess {
     }
 
     /** The process's stdin; on a terminal, the terminal's input. */
-    public OutputStream stdin() {
+    OutputStream stdin() {
         return stdin;
     }
 
     /** The process's stdout; on a terminal, everything the terminal shows. */
-    public InputStream stdout() {
+    InputStream stdout() {
         return stdout;
     }
 
     /** The process's stderr, or null on a terminal (where stderr is the terminal). */
-    public InputStream stderr() {
+    InputStream stderr() {
         return stderr;
     }
 
@@ -115,7 +116,7 @@ public final class UserProcess {
      * kept 420 pipe fds open until a GC). Call once its output has been read to the end.
      */
     public void closeStreams() {
-        for (java.io.Closeable stream : new java.io.Closeable[] {stdin, stdout, stderr}) {
+        for (Closeable stream : new Closeable[] {stdin, stdout, stderr}) {
             try {
                 if (stream != null) {
                     stream.close();

@@ -1,9 +1,8 @@
 package dev.sandboxsshd.server.pty;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,16 +10,14 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.shell.ExitStatus;
-import dev.sandboxsshd.shell.ProcessSignals;
+import dev.sandboxsshd.shell.InputQueue;
+import dev.sandboxsshd.shell.ProcessPump;
 import dev.sandboxsshd.shell.PtySize;
 import dev.sandboxsshd.shell.UserProcess;
 
@@ -34,7 +31,8 @@ final class PtySession {
     /** At least the 1 MiB the protocol promises. */
     static final int RING_BYTES = 2 << 20;
     private static final int CHUNK = 32 * 1024;
-    private static final long EXIT_DRAIN_MILLIS = 2000;
+    /** How long a hung-up process has before SIGKILL. */
+    private static final Duration KILL_GRACE = Duration.ofSeconds(2);
 
     final String id;
     private final byte[] token;
@@ -44,8 +42,8 @@ final class PtySession {
     private final LongSupplier nanoClock;
     private final OutputRing ring = new OutputRing(RING_BYTES);
     private final Set<PtyWebSocket> clients = new LinkedHashSet<>();
-    private final LinkedBlockingQueue<PendingInput> input = new LinkedBlockingQueue<>();
-    private final CountDownLatch outputDone = new CountDownLatch(1);
+    private final InputQueue input = new InputQueue();
+    private volatile ProcessPump pump;
 
     private PtySize size;
     /** Offset up to which some client has been sent the output: where the next unattached READY starts. */
@@ -54,9 +52,6 @@ final class PtySession {
     private boolean terminated;
     private long idleSinceNanos;
     private long exitedAtNanos;
-
-    private record PendingInput(byte[] bytes, Runnable written) {
-    }
 
     PtySession(String id, byte[] token, List<String> command, PtySize size, UserProcess process, LongSupplier nanoClock) {
         this.id = id;
@@ -69,10 +64,9 @@ final class PtySession {
         this.idleSinceNanos = nanoClock.getAsLong();
     }
 
+    /** Call once, before the session is shared. */
     void start() {
-        daemon("pty-output-" + id, this::pumpOutput).start();
-        daemon("pty-input-" + id, this::pumpInput).start();
-        process.onExit().thenAccept(status -> daemon("pty-exit-" + id, () -> finish(status)).start());
+        pump = ProcessPump.start(process, input, this::output, (bytes, off, len) -> { }, "pty-" + id, this::finish);
     }
 
     boolean tokenMatches(byte[] presented) {
@@ -122,12 +116,12 @@ final class PtySession {
 
     /** Input for the process; {@code written} runs once the terminal took it (the client's flow control). */
     void input(byte[] bytes, Runnable written) {
-        input.add(new PendingInput(bytes, written));
+        input.add(bytes, bytes.length, written::run);
     }
 
     synchronized void resize(PtySize newSize) throws IOException {
         if (exitCode == null && !terminated) {
-            process.resize(newSize);
+            pump.resize(newSize);
         }
         size = newSize;
     }
@@ -147,16 +141,8 @@ final class PtySession {
         }
         LOG.info("pty session {} terminated ({}): pid {}", id, why, process.pid());
         closing.forEach(PtyWebSocket::closeTerminated);
-        if (process.isAlive()) {
-            ProcessSignals.signalGroup(process.pid(), ProcessSignals.SIGHUP);
-            daemon("pty-kill-" + id, () -> {
-                try {
-                    process.onExit().get(EXIT_DRAIN_MILLIS, TimeUnit.MILLISECONDS);
-                } catch (Exception stillRunning) {
-                    ProcessSignals.signalGroup(process.pid(), ProcessSignals.SIGKILL);
-                }
-            }).start();
-        }
+        pump.hangUp();
+        pump.killUnlessExitedWithin(KILL_GRACE);
     }
 
     synchronized boolean idleLongerThan(long nanos, long now) {
@@ -184,67 +170,20 @@ final class PtySession {
 
     // --- threads -----------------------------------------------------------------------------------------------
 
-    private void pumpOutput() {
-        byte[] buffer = new byte[CHUNK];
-        try (InputStream terminal = process.stdout()) {
-            int n;
-            while ((n = terminal.read(buffer)) > 0) {
-                output(buffer, n);
-            }
-        } catch (IOException e) {
-            // EIO once the last process holding the terminal is gone
-        } finally {
-            outputDone.countDown();
-        }
-    }
-
-    private synchronized void output(byte[] buffer, int n) {
-        ring.append(buffer, 0, n);
+    /** Output of the process: never blocks, whoever is attached. */
+    private synchronized void output(byte[] buffer, int off, int n) {
+        ring.append(buffer, off, n);
         long end = ring.end();
         for (PtyWebSocket client : List.copyOf(clients)) {
             if (client.ready) {
-                client.sendOutput(buffer, 0, n, end);
+                client.sendOutput(buffer, off, n, end);
                 client.cursor = end;
             }
         }
     }
 
-    private void pumpInput() {
-        OutputStream terminal = process.stdin();
-        boolean broken = false;
-        while (true) {
-            PendingInput next;
-            try {
-                next = input.take();
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (next.bytes == null) {
-                return;
-            }
-            if (!broken) {
-                try {
-                    terminal.write(next.bytes);
-                    terminal.flush();
-                } catch (IOException e) {
-                    broken = true; // the process is gone; input is dropped as a closed terminal would
-                }
-            }
-            next.written.run();
-        }
-    }
-
+    /** The process exited and its output is all in the ring. */
     private void finish(ExitStatus status) {
-        try {
-            // A background job may hold the terminal open; the exit is reported anyway, as sshd does.
-            if (!outputDone.await(EXIT_DRAIN_MILLIS, TimeUnit.MILLISECONDS)) {
-                process.closeTerminal();
-                outputDone.await(EXIT_DRAIN_MILLIS, TimeUnit.MILLISECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        input.add(new PendingInput(null, null));
         List<PtyWebSocket> told;
         synchronized (this) {
             exitCode = status.code();
@@ -255,12 +194,5 @@ final class PtySession {
             LOG.info("pty session {} exited: pid {} code {}", id, process.pid(), status.code());
         }
         told.forEach(c -> c.sendExitAndClose(status.code()));
-        process.closeTerminal();
-    }
-
-    private static Thread daemon(String name, Runnable work) {
-        Thread t = new Thread(work, name);
-        t.setDaemon(true);
-        return t;
     }
 }

@@ -116,8 +116,8 @@ public final class PtySessions implements AutoCloseable {
         String id = randomId(16);
         String token = randomId(32);
         PtySession session = new PtySession(id, token.getBytes(StandardCharsets.US_ASCII), argv, request.size(), process, nanoClock);
-        sessions.put(id, session);
         session.start();
+        sessions.put(id, session);
         LOG.info("pty session {} created: user={} pid={} command={} size={}x{}", id, user.name(), process.pid(),
                 request.command(), request.size().cols(), request.size().rows());
         return new Created(id, token);

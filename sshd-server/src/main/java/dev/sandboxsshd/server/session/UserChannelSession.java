@@ -36,7 +36,7 @@ final class UserChannelSession extends ChannelSession {
      * How long our CLOSE waits for the command once the client has closed the channel first (MINA's 5 ms, after which
      * it closes and the command is hung up, left no command time to end and have its exit reported). sshd waits
      * however long the command takes. Its stdin gets EOF at once, its next write SIGPIPE, or on a terminal a hangup
-     * (UserSessionCommand), which ends most commands; one that ignores all of it is hung up after this, as for a
+     * (ProcessPump), which ends most commands; one that ignores all of it is hung up after this, as for a
      * dropped connection.
      */
     static final Duration CLIENT_CLOSE_GRACE = Duration.ofSeconds(2);
