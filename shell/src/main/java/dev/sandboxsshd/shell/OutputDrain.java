@@ -66,10 +66,9 @@ public final class OutputDrain {
     public synchronized void awaitDrained() throws InterruptedException {
         exited();
         while (!drained()) {
-            long idle = nanoClock.getAsLong() - lastMoved;
-            long left = TimeUnit.NANOSECONDS.toMillis(QUIET.toNanos() - idle);
-            // a copy that moves does not notify: check again within the quiet time
-            wait(terminal ? Math.max(1, Math.min(left, QUIET.toMillis())) : 0);
+            // output that moves does not notify: look again when the quiet time could have passed
+            long left = handing > 0 ? QUIET.toNanos() : QUIET.toNanos() - (nanoClock.getAsLong() - lastMoved);
+            wait(terminal ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)) : 0);
         }
     }
 

@@ -22,9 +22,10 @@ import dev.sandboxsshd.shell.PtySize;
 import dev.sandboxsshd.shell.UserProcess;
 
 /**
- * One PTY process and the WebSocket clients attached to it. Output goes live to every client that has said READY;
- * output nobody has been sent yet (before READY, or while no client is attached) waits in a bounded ring and goes
- * to the next client at its READY, once. Closing a client never touches the process.
+ * One PTY process and the WebSocket clients attached to it: the PTY API side of a {@link ProcessPump}, as SSH
+ * sessions are its SSH side. Output goes live to every client that has said READY; output nobody has been sent yet
+ * (before READY, or while no client is attached) waits in a bounded ring and goes to the next client at its READY,
+ * once. Closing a client never touches the process.
  */
 final class PtySession {
     private static final Logger LOG = LoggerFactory.getLogger(PtySession.class);
@@ -168,7 +169,7 @@ final class PtySession {
         return out;
     }
 
-    // --- threads -----------------------------------------------------------------------------------------------
+    // --- the pump ----------------------------------------------------------------------------------------------
 
     /** Output of the process: never blocks, whoever is attached. */
     private synchronized void output(byte[] buffer, int off, int n) {
