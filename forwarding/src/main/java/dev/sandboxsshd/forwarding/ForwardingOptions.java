@@ -10,5 +10,4 @@ package dev.sandboxsshd.forwarding;
  */
 public record ForwardingOptions(boolean enabled, boolean gatewayPorts, boolean streamLocalBindUnlink,
                                 boolean agentForwarding) {
-    public static final ForwardingOptions DEFAULTS = new ForwardingOptions(true, false, false, true);
 }

@@ -33,7 +33,7 @@ public final class Main {
             options = DaemonOptions.parse(args, System.getenv());
         } catch (DaemonOptions.UsageException e) {
             if (e.getMessage() == null) {
-                System.out.print(DaemonOptions.USAGE);
+                System.out.print(Flags.help());
                 System.exit(0);
             }
             System.err.println("sandbox-sshd: " + e.getMessage());

@@ -7,8 +7,6 @@ package dev.sandboxsshd.server;
  * of the daemon's descriptors; sftp-server is bounded by its own process's descriptor limit).
  */
 public record SshLimits(Startups maxStartups, int maxAuthTries, int maxSessions, int maxChannels, int maxSftpHandles) {
-    public static final SshLimits DEFAULTS = new SshLimits(new Startups(10, 30, 100), 6, 10, 100, 256);
-
     public SshLimits {
         if (maxAuthTries < 1 || maxSessions < 1 || maxChannels < maxSessions || maxSftpHandles < 1) {
             throw new IllegalArgumentException("limits must be at least 1, and channels at least sessions");

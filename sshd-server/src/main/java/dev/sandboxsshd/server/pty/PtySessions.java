@@ -38,10 +38,6 @@ import dev.sandboxsshd.shell.UserProcess;
  */
 public final class PtySessions implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PtySessions.class);
-    /** The spec's 300 s with no client attached. */
-    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(300);
-    /** Tensorlake's own daemon answers 429 beyond this many sessions. */
-    public static final int DEFAULT_MAX_SESSIONS = 64;
     /** How long an exited session's code and output stay available to a client that attaches late. */
     public static final Duration DEFAULT_EXITED_GRACE = Duration.ofSeconds(60);
     private static final String DEFAULT_TERM = "xterm-256color";

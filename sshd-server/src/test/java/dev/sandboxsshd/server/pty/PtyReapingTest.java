@@ -22,7 +22,7 @@ class PtyReapingTest {
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
     private final PtySessions sessions = new PtySessions(SpawnLauncher.forThisProcess(),
             new SessionEnvironment(SessionEnvironment.Mode.CLEAN, Map.of(), List.of()), UserDatabase::current,
-            Duration.ofSeconds(300), Duration.ofSeconds(60), PtySessions.DEFAULT_MAX_SESSIONS, now::get);
+            Duration.ofSeconds(300), Duration.ofSeconds(60), 64, now::get);
 
     @AfterEach
     void stop() {
