@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.sandboxsshd.keys.InvalidPublicKeyException;
 import dev.sandboxsshd.keys.PublicKeyLine;
+import dev.sandboxsshd.server.api.Refused;
+import dev.sandboxsshd.server.api.Refused.Kind;
 import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.UserDatabase;
 
@@ -12,20 +14,20 @@ public record EnableRequest(PublicKeyLine proxyKey, PosixUser backendUser) {
     public static final String DEFAULT_BACKEND_USER = "tl-user";
 
     /** {@code POST /api/v1/ssh/enable}'s body: {@code proxy_pubkey} (a string) and {@code backend_user} (optional). */
-    public static EnableRequest parse(JsonNode root) throws ApiError {
+    public static EnableRequest parse(JsonNode root) throws Refused {
         if (!root.isObject()) {
-            throw new ApiError(400, "request body must be a JSON object");
+            throw new Refused(Kind.INVALID_INPUT, "request body must be a JSON object");
         }
         JsonNode key = root.get("proxy_pubkey");
         if (key == null || key.isNull()) {
-            throw new ApiError(400, "proxy_pubkey is required");
+            throw new Refused(Kind.INVALID_INPUT, "proxy_pubkey is required");
         }
         if (!key.isTextual()) {
-            throw new ApiError(400, "proxy_pubkey must be a string, got " + key.getNodeType().name().toLowerCase());
+            throw new Refused(Kind.INVALID_INPUT, "proxy_pubkey must be a string, got " + key.getNodeType().name().toLowerCase());
         }
         JsonNode user = root.get("backend_user");
         if (user != null && !user.isNull() && !user.isTextual()) {
-            throw new ApiError(400, "backend_user must be a string, got " + user.getNodeType().name().toLowerCase());
+            throw new Refused(Kind.INVALID_INPUT, "backend_user must be a string, got " + user.getNodeType().name().toLowerCase());
         }
         return validate(key.asText(), user == null || user.isNull() ? null : user.asText());
     }
@@ -35,23 +37,23 @@ public record EnableRequest(PublicKeyLine proxyKey, PosixUser backendUser) {
      *
      * @param backendUser null for the default
      */
-    public static EnableRequest validate(String proxyPubkey, String backendUser) throws ApiError {
+    public static EnableRequest validate(String proxyPubkey, String backendUser) throws Refused {
         PublicKeyLine key;
         try {
             key = PublicKeyLine.parse("proxy_pubkey", proxyPubkey);
         } catch (InvalidPublicKeyException e) {
-            throw new ApiError(400, e.getMessage());
+            throw new Refused(Kind.INVALID_INPUT, e.getMessage());
         }
         String userName = backendUser == null ? DEFAULT_BACKEND_USER : backendUser;
         if (userName.isEmpty()) {
-            throw new ApiError(400, "backend_user is empty");
+            throw new Refused(Kind.INVALID_INPUT, "backend_user is empty");
         }
         PosixUser user = UserDatabase.byName(userName)
-                .orElseThrow(() -> new ApiError(400, "backend_user '" + printable(userName) + "' does not exist on this machine"));
+                .orElseThrow(() -> new Refused(Kind.INVALID_INPUT, "backend_user '" + printable(userName) + "' does not exist on this machine"));
         if (!UserDatabase.runningAsRoot()) {
             PosixUser self = UserDatabase.current();
             if (self.uid() != user.uid()) {
-                throw new ApiError(400, "backend_user '" + user.name() + "' is not allowed: the daemon runs as '"
+                throw new Refused(Kind.INVALID_INPUT, "backend_user '" + user.name() + "' is not allowed: the daemon runs as '"
                         + self.name() + "' (not root) and can only serve its own user");
             }
         }

@@ -9,6 +9,8 @@ import java.time.Duration;
 
 import dev.sandboxsshd.forwarding.OpenSshForwardingPolicy;
 import dev.sandboxsshd.keys.HostKeys;
+import dev.sandboxsshd.server.api.Refused;
+import dev.sandboxsshd.server.api.Refused.Kind;
 import dev.sandboxsshd.server.pty.PtySessions;
 import dev.sandboxsshd.shell.ChildReaper;
 import dev.sandboxsshd.shell.UserIdentity;
@@ -94,7 +96,7 @@ public final class Main {
             String line = Files.readString(options.enableKey());
             try {
                 ssh.enable(EnableRequest.validate(line, options.backendUser()));
-            } catch (ApiError e) {
+            } catch (Refused e) {
                 throw new IllegalArgumentException("--enable-key " + options.enableKey() + ": " + e.getMessage());
             }
         } else {
@@ -102,7 +104,7 @@ public final class Main {
         }
 
         PtySessions ptys = new PtySessions(launcher, sessionEnvironment, () -> UserDatabase.byName(options.ptyUser())
-                .orElseThrow(() -> new ApiError(500, "the PTY user " + options.ptyUser() + " does not exist")),
+                .orElseThrow(() -> new Refused(Kind.FAILED, "the PTY user " + options.ptyUser() + " does not exist")),
                 options.ptyIdleTimeout(), PtySessions.DEFAULT_EXITED_GRACE, options.maxPtySessions(), System::nanoTime);
         ptys.startReaping(Duration.ofSeconds(1));
         ApiServer api = new ApiServer(options.apiListen(), token, ssh, ptys);

@@ -3,6 +3,7 @@ package dev.sandboxsshd.server;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,6 +45,8 @@ import dev.sandboxsshd.forwarding.PolicyForwardingFilter;
 import dev.sandboxsshd.keys.Fingerprints;
 import dev.sandboxsshd.keys.TrustedKey;
 import dev.sandboxsshd.keys.TrustedKeyAuthenticator;
+import dev.sandboxsshd.server.api.Refused;
+import dev.sandboxsshd.server.api.Refused.Kind;
 import dev.sandboxsshd.server.session.IdentificationCheckingSession;
 import dev.sandboxsshd.server.session.PromptNewKeysAck;
 import dev.sandboxsshd.server.session.SessionChannelFactory;
@@ -74,7 +77,7 @@ public final class SshService implements AutoCloseable {
     private SshServer server;
 
     public SshService(HostPort listen, KeyPair hostKey, UserLauncher launcher, SessionEnvironment sessionEnvironment,
-                      ForwardingPolicy forwarding, SshLimits limits, java.nio.file.Path stateDir) {
+                      ForwardingPolicy forwarding, SshLimits limits, Path stateDir) {
         this.listen = listen;
         this.hostKey = hostKey;
         this.hostKeyFingerprint = Fingerprints.sha256(hostKey.getPublic());
@@ -86,15 +89,11 @@ public final class SshService implements AutoCloseable {
         this.stateFile = new EnableStateFile(stateDir);
     }
 
-    public String hostKeyFingerprint() {
-        return hostKeyFingerprint;
-    }
-
     /**
      * Trusts the request's key for its user, binding the listener if it is not bound yet. Either everything takes
      * effect or nothing does: a failure leaves the previous key, user and listener as they were.
      */
-    public synchronized SshStatus enable(EnableRequest request) throws ApiError {
+    public synchronized SshStatus enable(EnableRequest request) throws Refused {
         boolean started = false;
         if (server == null) {
             server = build();
@@ -105,7 +104,7 @@ public final class SshService implements AutoCloseable {
                 stopQuietly(server);
                 server = null;
                 LOG.error("cannot listen for ssh on {}: {}", listen, e.toString());
-                throw new ApiError(500, "cannot listen for SSH on " + listen + ": " + describe(e));
+                throw new Refused(Kind.FAILED, "cannot listen for SSH on " + listen + ": " + describe(e));
             }
         }
         try {
@@ -115,7 +114,7 @@ public final class SshService implements AutoCloseable {
                 stopQuietly(server);
                 server = null;
             }
-            throw new ApiError(500, "cannot persist the enable state: " + e.getMessage());
+            throw new Refused(Kind.FAILED, "cannot persist the enable state: " + e.getMessage());
         }
         authenticator.trust(new TrustedKey(request.backendUser().name(), request.proxyKey().key()));
         LOG.info("ssh enabled: listen={} user={} key={} {}", boundAddress(), request.backendUser().name(),
@@ -124,7 +123,7 @@ public final class SshService implements AutoCloseable {
     }
 
     /** Closes the listener and every SSH session, and forgets the key. */
-    public synchronized SshStatus disable() throws ApiError {
+    public synchronized SshStatus disable() throws Refused {
         authenticator.forget();
         if (server != null) {
             stopQuietly(server);
@@ -133,7 +132,7 @@ public final class SshService implements AutoCloseable {
         try {
             stateFile.delete();
         } catch (IOException e) {
-            throw new ApiError(500, "ssh disabled, but the saved enable state could not be removed: " + e.getMessage());
+            throw new Refused(Kind.FAILED, "ssh disabled, but the saved enable state could not be removed: " + e.getMessage());
         }
         LOG.info("ssh disabled");
         return status();
@@ -161,7 +160,7 @@ public final class SshService implements AutoCloseable {
         }
         try {
             enable(EnableRequest.validate(saved.get().proxyPubkey(), saved.get().backendUser()));
-        } catch (ApiError e) {
+        } catch (Refused e) {
             LOG.error("cannot restore the saved enable state: {}; ssh stays disabled", e.getMessage());
         }
     }

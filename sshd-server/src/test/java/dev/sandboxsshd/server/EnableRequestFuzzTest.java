@@ -10,10 +10,13 @@ import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
 import dev.sandboxsshd.keys.PublicKeyLine;
+import dev.sandboxsshd.server.api.ApiEdge;
+import dev.sandboxsshd.server.api.ApiJson;
+import dev.sandboxsshd.server.api.Refused;
 
 /**
  * The body of {@code POST /api/v1/ssh/enable}, from the bytes on, through the API's own strict JSON reader, the key
- * line parser and the account lookup: a request or an {@link ApiError} with a 4xx status, never another exception.
+ * line parser and the account lookup: a request or a {@link Refused} the API answers with a 4xx status, never another exception.
  * Replayed from {@code EnableRequestFuzzTestInputs/body/} in the unit phase; fuzzing: README "Fuzzing".
  */
 class EnableRequestFuzzTest {
@@ -26,8 +29,8 @@ class EnableRequestFuzzTest {
         EnableRequest request;
         try {
             request = EnableRequest.parse(ApiJson.parse(body));
-        } catch (ApiError e) {
-            assertTrue(e.status() >= 400 && e.status() < 500, e.status() + " " + e.getMessage());
+        } catch (Refused e) {
+            assertTrue(ApiEdge.status(e) >= 400 && ApiEdge.status(e) < 500, ApiEdge.status(e) + " " + e.getMessage());
             assertNotNull(e.getMessage());
             assertFalse(e.getMessage().isEmpty());
             return;

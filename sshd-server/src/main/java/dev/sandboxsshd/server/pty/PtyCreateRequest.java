@@ -8,7 +8,8 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.sandboxsshd.server.ApiError;
+import dev.sandboxsshd.server.api.Refused;
+import dev.sandboxsshd.server.api.Refused.Kind;
 import dev.sandboxsshd.shell.PtySize;
 
 /**
@@ -19,28 +20,28 @@ public record PtyCreateRequest(String command, List<String> args, Map<String, St
     static final int DEFAULT_ROWS = 24;
     static final int DEFAULT_COLS = 80;
 
-    public static PtyCreateRequest parse(JsonNode body) throws ApiError {
+    public static PtyCreateRequest parse(JsonNode body) throws Refused {
         if (body == null || !body.isObject()) {
-            throw new ApiError(400, "request body must be a JSON object");
+            throw new Refused(Kind.INVALID_INPUT, "request body must be a JSON object");
         }
         JsonNode command = body.get("command");
         if (command == null || command.isNull()) {
-            throw new ApiError(400, "command is required");
+            throw new Refused(Kind.INVALID_INPUT, "command is required");
         }
         if (!command.isTextual() || command.asText().isEmpty()) {
-            throw new ApiError(400, "command must be a non-empty string, got " + describe(command));
+            throw new Refused(Kind.INVALID_INPUT, "command must be a non-empty string, got " + describe(command));
         }
         refuseNul("command", command.asText());
         List<String> args = new ArrayList<>();
         JsonNode argsNode = body.get("args");
         if (argsNode != null && !argsNode.isNull()) {
             if (!argsNode.isArray()) {
-                throw new ApiError(400, "args must be an array of strings, got " + describe(argsNode));
+                throw new Refused(Kind.INVALID_INPUT, "args must be an array of strings, got " + describe(argsNode));
             }
             for (int i = 0; i < argsNode.size(); i++) {
                 JsonNode arg = argsNode.get(i);
                 if (!arg.isTextual()) {
-                    throw new ApiError(400, "args[" + i + "] must be a string, got " + describe(arg));
+                    throw new Refused(Kind.INVALID_INPUT, "args[" + i + "] must be a string, got " + describe(arg));
                 }
                 refuseNul("args[" + i + "]", arg.asText());
                 args.add(arg.asText());
@@ -50,15 +51,15 @@ public record PtyCreateRequest(String command, List<String> args, Map<String, St
         JsonNode envNode = body.get("env");
         if (envNode != null && !envNode.isNull()) {
             if (!envNode.isObject()) {
-                throw new ApiError(400, "env must be an object of strings, got " + describe(envNode));
+                throw new Refused(Kind.INVALID_INPUT, "env must be an object of strings, got " + describe(envNode));
             }
             for (Iterator<Map.Entry<String, JsonNode>> it = envNode.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (e.getKey().isEmpty() || e.getKey().contains("=") || e.getKey().indexOf('\0') >= 0) {
-                    throw new ApiError(400, "env has an invalid variable name: \"" + e.getKey() + "\"");
+                    throw new Refused(Kind.INVALID_INPUT, "env has an invalid variable name: \"" + e.getKey() + "\"");
                 }
                 if (!e.getValue().isTextual()) {
-                    throw new ApiError(400, "env." + e.getKey() + " must be a string, got " + describe(e.getValue()));
+                    throw new Refused(Kind.INVALID_INPUT, "env." + e.getKey() + " must be a string, got " + describe(e.getValue()));
                 }
                 refuseNul("env." + e.getKey(), e.getValue().asText());
                 env.put(e.getKey(), e.getValue().asText());
@@ -68,7 +69,7 @@ public record PtyCreateRequest(String command, List<String> args, Map<String, St
         JsonNode dirNode = body.get("working_dir");
         if (dirNode != null && !dirNode.isNull()) {
             if (!dirNode.isTextual() || dirNode.asText().isEmpty()) {
-                throw new ApiError(400, "working_dir must be a non-empty string, got " + describe(dirNode));
+                throw new Refused(Kind.INVALID_INPUT, "working_dir must be a non-empty string, got " + describe(dirNode));
             }
             workingDir = dirNode.asText();
             refuseNul("working_dir", workingDir);
@@ -79,9 +80,9 @@ public record PtyCreateRequest(String command, List<String> args, Map<String, St
     }
 
     /** {@code POST /api/v1/pty/{id}/resize}'s body: {@code rows} and {@code cols}, both required. */
-    public static PtySize parseResize(JsonNode body) throws ApiError {
+    public static PtySize parseResize(JsonNode body) throws Refused {
         if (!body.isObject()) {
-            throw new ApiError(400, "request body must be a JSON object");
+            throw new Refused(Kind.INVALID_INPUT, "request body must be a JSON object");
         }
         int rows = dimension(body, "rows", null);
         int cols = dimension(body, "cols", null);
@@ -89,21 +90,21 @@ public record PtyCreateRequest(String command, List<String> args, Map<String, St
     }
 
     /** {@code rows}/{@code cols} of a create or resize body. */
-    public static int dimension(JsonNode body, String field, Integer fallback) throws ApiError {
+    public static int dimension(JsonNode body, String field, Integer fallback) throws Refused {
         JsonNode node = body.get(field);
         if (node == null || node.isNull()) {
             if (fallback == null) {
-                throw new ApiError(400, field + " is required");
+                throw new Refused(Kind.INVALID_INPUT, field + " is required");
             }
             return fallback;
         }
         if (!node.isIntegralNumber() || !node.canConvertToInt()) {
-            throw new ApiError(400, field + " must be an integer, got " + describe(node));
+            throw new Refused(Kind.INVALID_INPUT, field + " must be an integer, got " + describe(node));
         }
         try {
             return PtySize.checked(field, node.asInt());
         } catch (IllegalArgumentException e) {
-            throw new ApiError(400, e.getMessage());
+            throw new Refused(Kind.INVALID_INPUT, e.getMessage());
         }
     }
 
@@ -111,9 +112,9 @@ public record PtyCreateRequest(String command, List<String> args, Map<String, St
      * Every string here reaches the kernel as a C string, which ends at a NUL: a command of {@code /bin/sh}, a NUL
      * and more ran {@code /bin/sh}, and a NUL in a path or a bare command name was a 500.
      */
-    private static void refuseNul(String field, String value) throws ApiError {
+    private static void refuseNul(String field, String value) throws Refused {
         if (value.indexOf('\0') >= 0) {
-            throw new ApiError(400, field + " contains a NUL character (\\u0000)");
+            throw new Refused(Kind.INVALID_INPUT, field + " contains a NUL character (\\u0000)");
         }
     }
 

@@ -5,10 +5,8 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
 
@@ -154,19 +152,9 @@ final class PtySession {
         return exitCode != null && clients.isEmpty() && now - exitedAtNanos >= nanos;
     }
 
-    synchronized Map<String, Object> describe() {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("session_id", id);
-        out.put("command", command.get(0));
-        out.put("args", command.subList(1, command.size()));
-        out.put("pid", process.pid());
-        out.put("rows", size.rows());
-        out.put("cols", size.cols());
-        out.put("created_at", createdAt.toString());
-        out.put("connected_clients", clients.size());
-        out.put("running", exitCode == null && !terminated);
-        out.put("exit_code", exitCode);
-        return out;
+    synchronized PtyStatus describe() {
+        return new PtyStatus(id, command.get(0), command.subList(1, command.size()), process.pid(), size.rows(),
+                size.cols(), createdAt.toString(), clients.size(), exitCode == null && !terminated, exitCode);
     }
 
     // --- the pump ----------------------------------------------------------------------------------------------

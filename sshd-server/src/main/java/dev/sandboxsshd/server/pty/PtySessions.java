@@ -20,7 +20,8 @@ import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.sandboxsshd.server.ApiError;
+import dev.sandboxsshd.server.api.Refused;
+import dev.sandboxsshd.server.api.Refused.Kind;
 import dev.sandboxsshd.shell.LaunchRefused;
 import dev.sandboxsshd.shell.LaunchSpec;
 import dev.sandboxsshd.shell.LogText;
@@ -45,7 +46,7 @@ public final class PtySessions implements AutoCloseable {
 
     /** Who PTY processes run as; throws when that user cannot be used. */
     public interface BackendUser {
-        PosixUser resolve() throws ApiError;
+        PosixUser resolve() throws Refused;
     }
 
     private final UserLauncher launcher;
@@ -84,11 +85,11 @@ public final class PtySessions implements AutoCloseable {
     }
 
     /** Creates are one at a time, so the cap holds. */
-    public synchronized Created create(PtyCreateRequest request) throws ApiError {
+    public synchronized Created create(PtyCreateRequest request) throws Refused {
         if (sessions.size() >= maxSessions) {
             LOG.warn("refused pty session: command={} reason={} sessions exist (the limit, --max-pty-sessions)",
                     LogText.escape(request.command()), sessions.size());
-            throw new ApiError(429, "too many PTY sessions (" + maxSessions + "); delete one first");
+            throw new Refused(Kind.LIMIT_REACHED, "too many PTY sessions (" + maxSessions + "); delete one first");
         }
         PosixUser user = backendUser.resolve();
         Path workingDir = request.workingDir() == null ? user.home() : Path.of(request.workingDir());
@@ -105,9 +106,9 @@ public final class PtySessions implements AutoCloseable {
                     TerminalModes.NONE, null);
         } catch (LaunchRefused e) {
             String field = e.part() == LaunchRefused.Part.WORKING_DIRECTORY ? "working_dir " : "command ";
-            throw new ApiError(400, field + e.subject() + ": " + e.reason());
+            throw new Refused(Kind.INVALID_INPUT, field + e.subject() + ": " + e.reason());
         } catch (IOException e) {
-            throw new ApiError(500, "cannot start command " + request.command() + ": " + e.getMessage());
+            throw new Refused(Kind.FAILED, "cannot start command " + request.command() + ": " + e.getMessage());
         }
         String id = randomId(16);
         String token = randomId(32);
@@ -119,28 +120,28 @@ public final class PtySessions implements AutoCloseable {
         return new Created(id, token);
     }
 
-    public List<Map<String, Object>> list() {
+    public List<PtyStatus> list() {
         return sessions.values().stream().map(PtySession::describe).toList();
     }
 
-    public Map<String, Object> get(String id) throws ApiError {
+    public PtyStatus get(String id) throws Refused {
         return existing(id).describe();
     }
 
-    public Map<String, Object> resize(String id, PtySize size) throws ApiError {
+    public PtyStatus resize(String id, PtySize size) throws Refused {
         PtySession session = existing(id);
         try {
             session.resize(size);
         } catch (IOException e) {
-            throw new ApiError(409, "cannot resize PTY session " + id + ": " + e.getMessage());
+            throw new Refused(Kind.CONFLICT, "cannot resize PTY session " + id + ": " + e.getMessage());
         }
         return session.describe();
     }
 
-    public void kill(String id) throws ApiError {
+    public void kill(String id) throws Refused {
         PtySession session = sessions.remove(id);
         if (session == null) {
-            throw new ApiError(404, "no PTY session " + id);
+            throw new Refused(Kind.NOT_FOUND, "no PTY session " + id);
         }
         session.terminate("DELETE");
     }
@@ -183,10 +184,10 @@ public final class PtySessions implements AutoCloseable {
         sessions.clear();
     }
 
-    private PtySession existing(String id) throws ApiError {
+    private PtySession existing(String id) throws Refused {
         PtySession session = sessions.get(id);
         if (session == null) {
-            throw new ApiError(404, "no PTY session " + id);
+            throw new Refused(Kind.NOT_FOUND, "no PTY session " + id);
         }
         return session;
     }

@@ -11,13 +11,14 @@ import org.junit.jupiter.api.Timeout;
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
-import dev.sandboxsshd.server.ApiError;
-import dev.sandboxsshd.server.ApiJson;
+import dev.sandboxsshd.server.api.ApiEdge;
+import dev.sandboxsshd.server.api.ApiJson;
+import dev.sandboxsshd.server.api.Refused;
 import dev.sandboxsshd.shell.PtySize;
 
 /**
  * The bodies of {@code POST /api/v1/pty} and {@code POST /api/v1/pty/{id}/resize}, from the bytes on, through the
- * API's own strict JSON reader: each gives a request the launcher can use or an {@link ApiError} with a 4xx status,
+ * API's own strict JSON reader: each gives a request the launcher can use or a {@link Refused} the API answers with a 4xx status,
  * never another exception. Replayed from {@code PtyCreateRequestFuzzTestInputs/<method>/} in the unit phase;
  * fuzzing: README "Fuzzing".
  */
@@ -32,7 +33,7 @@ class PtyCreateRequestFuzzTest {
         PtyCreateRequest request;
         try {
             request = PtyCreateRequest.parse(ApiJson.parse(body));
-        } catch (ApiError e) {
+        } catch (Refused e) {
             assertClientError(e);
             return;
         }
@@ -58,13 +59,13 @@ class PtyCreateRequestFuzzTest {
     void resize(byte[] body) {
         try {
             assertInRange(PtyCreateRequest.parseResize(ApiJson.parse(body)));
-        } catch (ApiError e) {
+        } catch (Refused e) {
             assertClientError(e);
         }
     }
 
-    static void assertClientError(ApiError e) {
-        assertTrue(e.status() >= 400 && e.status() < 500, e.status() + " " + e.getMessage());
+    static void assertClientError(Refused e) {
+        assertTrue(ApiEdge.status(e) >= 400 && ApiEdge.status(e) < 500, ApiEdge.status(e) + " " + e.getMessage());
         assertNotNull(e.getMessage());
         assertFalse(e.getMessage().isEmpty());
     }

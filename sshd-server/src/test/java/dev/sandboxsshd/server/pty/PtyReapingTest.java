@@ -40,7 +40,7 @@ class PtyReapingTest {
     @Test
     void aSessionNobodyAttachedToForTheIdleTimeoutIsKilledAndForgotten() throws Exception {
         PtySessions.Created created = cat();
-        long pid = ((Number) sessions.get(created.sessionId()).get("pid")).longValue();
+        long pid = sessions.get(created.sessionId()).pid();
         advance(Duration.ofSeconds(299));
         sessions.reap();
         assertEquals(1, sessions.list().size(), "not idle long enough yet");
@@ -74,8 +74,8 @@ class PtyReapingTest {
         PtySessions.Created created = sessions.create(new PtyCreateRequest("/bin/sh", List.of("-c", "exit 5"), Map.of(), null,
                 new PtySize(80, 24)));
         Await.until("the shell to exit", Duration.ofSeconds(20),
-                () -> !Boolean.TRUE.equals(sessions.get(created.sessionId()).get("running")));
-        assertEquals(5, sessions.get(created.sessionId()).get("exit_code"));
+                () -> !sessions.get(created.sessionId()).running());
+        assertEquals(5, sessions.get(created.sessionId()).exitCode());
         advance(Duration.ofSeconds(59));
         sessions.reap();
         assertEquals(1, sessions.list().size());
