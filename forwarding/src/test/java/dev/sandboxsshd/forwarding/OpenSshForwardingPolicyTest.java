@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class OpenSshForwardingPolicyTest {
     private static final Optional<String> DISABLED = Optional.of("forwarding is disabled (--no-forwarding)");
-    private static final ForwardingPolicy DEFAULTS = new OpenSshForwardingPolicy(ForwardingOptions.DEFAULTS);
+    private static final ForwardingPolicy DEFAULTS = new OpenSshForwardingPolicy(new ForwardingOptions(true, false, false, true));
     private static final ForwardingPolicy GATEWAY_PORTS =
             new OpenSshForwardingPolicy(new ForwardingOptions(true, true, false, true));
     private static final ForwardingPolicy NO_FORWARDING =

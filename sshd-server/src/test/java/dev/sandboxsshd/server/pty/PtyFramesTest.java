@@ -52,10 +52,10 @@ class PtyFramesTest {
 
     @Test
     void resizeOutOfRangeOrOfTheWrongLength() {
-        assertEquals("resize to 0x24 is out of range 1..10000", refusal(0x01, 0, 0, 0, 24));
-        assertEquals("resize to 80x0 is out of range 1..10000", refusal(0x01, 0, 80, 0, 0));
-        assertEquals("resize to 10001x24 is out of range 1..10000", refusal(0x01, 0x27, 0x11, 0, 24));
-        assertEquals("resize to 65535x65535 is out of range 1..10000", refusal(0x01, 0xff, 0xff, 0xff, 0xff));
+        assertEquals("resize: cols must be between 1 and 10000, got 0", refusal(0x01, 0, 0, 0, 24));
+        assertEquals("resize: rows must be between 1 and 10000, got 0", refusal(0x01, 0, 80, 0, 0));
+        assertEquals("resize: cols must be between 1 and 10000, got 10001", refusal(0x01, 0x27, 0x11, 0, 24));
+        assertEquals("resize: cols must be between 1 and 10000, got 65535", refusal(0x01, 0xff, 0xff, 0xff, 0xff));
         assertEquals("resize frame needs 4 bytes after the opcode, got 3", refusal(0x01, 0, 80, 0));
         assertEquals("resize frame needs 4 bytes after the opcode, got 5", refusal(0x01, 0, 80, 0, 24, 0));
         assertEquals("resize frame needs 4 bytes after the opcode, got 0", refusal(0x01));
