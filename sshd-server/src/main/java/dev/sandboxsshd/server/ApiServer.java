@@ -9,12 +9,12 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.sandboxsshd.server.api.ApiEdge;
-import dev.sandboxsshd.server.api.Refused;
-import dev.sandboxsshd.server.api.Refused.Kind;
-import dev.sandboxsshd.server.api.Routes;
-import dev.sandboxsshd.server.pty.PtyRoutes;
-import dev.sandboxsshd.server.pty.PtySessions;
+import dev.sandboxsshd.api.ApiEdge;
+import dev.sandboxsshd.api.Refused;
+import dev.sandboxsshd.api.Refused.Kind;
+import dev.sandboxsshd.api.Routes;
+import dev.sandboxsshd.pty.PtyRoutes;
+import dev.sandboxsshd.pty.PtySessions;
 import dev.sandboxsshd.shell.LogText;
 
 /**

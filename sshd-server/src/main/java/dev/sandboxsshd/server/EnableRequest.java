@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.sandboxsshd.keys.InvalidPublicKeyException;
 import dev.sandboxsshd.keys.PublicKeyLine;
-import dev.sandboxsshd.server.api.Refused;
-import dev.sandboxsshd.server.api.Refused.Kind;
+import dev.sandboxsshd.api.Refused;
+import dev.sandboxsshd.api.Refused.Kind;
 import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.UserDatabase;
 

@@ -9,9 +9,9 @@ import java.time.Duration;
 
 import dev.sandboxsshd.forwarding.OpenSshForwardingPolicy;
 import dev.sandboxsshd.keys.HostKeys;
-import dev.sandboxsshd.server.api.Refused;
-import dev.sandboxsshd.server.api.Refused.Kind;
-import dev.sandboxsshd.server.pty.PtySessions;
+import dev.sandboxsshd.api.Refused;
+import dev.sandboxsshd.api.Refused.Kind;
+import dev.sandboxsshd.pty.PtySessions;
 import dev.sandboxsshd.shell.ChildReaper;
 import dev.sandboxsshd.shell.UserIdentity;
 import dev.sandboxsshd.shell.Hostname;

@@ -1,6 +1,6 @@
 package dev.sandboxsshd.server;
 
-import dev.sandboxsshd.server.api.Routes;
+import dev.sandboxsshd.api.Routes;
 
 /** The SSH half's endpoints: status, enable, disable. */
 final class SshRoutes {

@@ -10,9 +10,9 @@ import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
 import dev.sandboxsshd.keys.PublicKeyLine;
-import dev.sandboxsshd.server.api.ApiEdge;
-import dev.sandboxsshd.server.api.ApiJson;
-import dev.sandboxsshd.server.api.Refused;
+import dev.sandboxsshd.api.ApiEdge;
+import dev.sandboxsshd.api.ApiJson;
+import dev.sandboxsshd.api.Refused;
 
 /**
  * The body of {@code POST /api/v1/ssh/enable}, from the bytes on, through the API's own strict JSON reader, the key

@@ -1,6 +1,6 @@
 package dev.sandboxsshd.server;
 
-import static dev.sandboxsshd.server.api.Refusals.refused;
+import static dev.sandboxsshd.api.Refusals.refused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.charset.StandardCharsets;
@@ -11,9 +11,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import dev.sandboxsshd.server.api.ApiJson;
-import dev.sandboxsshd.server.api.Refused;
-import dev.sandboxsshd.server.api.Refused.Kind;
+import dev.sandboxsshd.api.ApiJson;
+import dev.sandboxsshd.api.Refused;
+import dev.sandboxsshd.api.Refused.Kind;
 
 /** {@code POST /api/v1/ssh/enable}'s body: the default user and each field's refusal (run as root, as CI does). */
 class EnableRequestTest {
