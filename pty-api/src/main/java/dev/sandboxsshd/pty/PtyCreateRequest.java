@@ -8,8 +8,8 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.sandboxsshd.api.Refused;
 import dev.sandboxsshd.api.Refused.Kind;
+import dev.sandboxsshd.api.Refused;
 import dev.sandboxsshd.shell.PtySize;
 
 /**

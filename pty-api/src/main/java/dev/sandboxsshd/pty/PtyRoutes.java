@@ -6,8 +6,8 @@ import java.util.function.Consumer;
 
 import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
 
-import dev.sandboxsshd.api.Refused;
 import dev.sandboxsshd.api.Refused.Kind;
+import dev.sandboxsshd.api.Refused;
 import dev.sandboxsshd.api.Routes;
 
 /** The PTY API's endpoints: the REST calls as routes, and the terminal itself as a WebSocket. */

@@ -20,8 +20,8 @@ import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.sandboxsshd.api.Refused;
 import dev.sandboxsshd.api.Refused.Kind;
+import dev.sandboxsshd.api.Refused;
 import dev.sandboxsshd.shell.LaunchRefused;
 import dev.sandboxsshd.shell.LaunchSpec;
 import dev.sandboxsshd.shell.LogText;

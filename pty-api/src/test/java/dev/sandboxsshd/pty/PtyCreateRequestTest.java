@@ -15,8 +15,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.sandboxsshd.api.ApiJson;
-import dev.sandboxsshd.api.Refused;
 import dev.sandboxsshd.api.Refused.Kind;
+import dev.sandboxsshd.api.Refused;
 import dev.sandboxsshd.shell.PtySize;
 
 /** {@code POST /api/v1/pty} and {@code .../resize} bodies: defaults, limits, and each field's refusal. */

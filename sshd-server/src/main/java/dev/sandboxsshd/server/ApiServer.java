@@ -10,8 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.api.ApiEdge;
-import dev.sandboxsshd.api.Refused;
 import dev.sandboxsshd.api.Refused.Kind;
+import dev.sandboxsshd.api.Refused;
 import dev.sandboxsshd.api.Routes;
 import dev.sandboxsshd.pty.PtyRoutes;
 import dev.sandboxsshd.pty.PtySessions;

@@ -2,10 +2,10 @@ package dev.sandboxsshd.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.sandboxsshd.api.Refused.Kind;
+import dev.sandboxsshd.api.Refused;
 import dev.sandboxsshd.keys.InvalidPublicKeyException;
 import dev.sandboxsshd.keys.PublicKeyLine;
-import dev.sandboxsshd.api.Refused;
-import dev.sandboxsshd.api.Refused.Kind;
 import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.UserDatabase;
 

@@ -7,17 +7,17 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.time.Duration;
 
+import dev.sandboxsshd.api.Refused.Kind;
+import dev.sandboxsshd.api.Refused;
 import dev.sandboxsshd.forwarding.OpenSshForwardingPolicy;
 import dev.sandboxsshd.keys.HostKeys;
-import dev.sandboxsshd.api.Refused;
-import dev.sandboxsshd.api.Refused.Kind;
 import dev.sandboxsshd.pty.PtySessions;
 import dev.sandboxsshd.shell.ChildReaper;
-import dev.sandboxsshd.shell.UserIdentity;
 import dev.sandboxsshd.shell.Hostname;
 import dev.sandboxsshd.shell.SessionEnvironment;
 import dev.sandboxsshd.shell.SpawnLauncher;
 import dev.sandboxsshd.shell.UserDatabase;
+import dev.sandboxsshd.shell.UserIdentity;
 import dev.sandboxsshd.shell.UserLauncher;
 
 /** Starts the daemon: state, host key, API token, the API listener, and SSH if enabled before or by flag. */

@@ -9,10 +9,10 @@ import org.junit.jupiter.api.Timeout;
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
-import dev.sandboxsshd.keys.PublicKeyLine;
 import dev.sandboxsshd.api.ApiEdge;
 import dev.sandboxsshd.api.ApiJson;
 import dev.sandboxsshd.api.Refused;
+import dev.sandboxsshd.keys.PublicKeyLine;
 
 /**
  * The body of {@code POST /api/v1/ssh/enable}, from the bytes on, through the API's own strict JSON reader, the key

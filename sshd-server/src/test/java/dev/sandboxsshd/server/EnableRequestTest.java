@@ -1,23 +1,30 @@
 package dev.sandboxsshd.server;
 
-import static dev.sandboxsshd.api.Refusals.refused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.sandboxsshd.api.ApiJson;
-import dev.sandboxsshd.api.Refused;
 import dev.sandboxsshd.api.Refused.Kind;
+import dev.sandboxsshd.api.Refused;
 
 /** {@code POST /api/v1/ssh/enable}'s body: the default user and each field's refusal (run as root, as CI does). */
 class EnableRequestTest {
     private static final String KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEDpwPkPEG1vRvgkE39320Hv4vHQPa33ySX7x9qkD8S3 test";
+
+    private static Refused refused(Kind kind, Executable call) {
+        Refused e = assertThrows(Refused.class, call);
+        assertEquals(kind, e.kind(), e.getMessage());
+        return e;
+    }
 
     private static EnableRequest parse(String json) throws Refused {
         return EnableRequest.parse(ApiJson.parse(json.getBytes(StandardCharsets.UTF_8)));
