@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import dev.sandboxsshd.server.Flag.Default;
 import dev.sandboxsshd.shell.SessionEnvironment;
@@ -53,7 +54,7 @@ public final class Flags {
             "replace an existing file at an `ssh -R` socket path (else refused)");
     public static final Flag<String> PTY_USER = Flag.value("--pty-user", "USER", name -> name,
             new Default<>(code(EnableRequest.DEFAULT_BACKEND_USER) + " as root, else the daemon's own user",
-                    given -> given.machine().root() ? EnableRequest.DEFAULT_BACKEND_USER : given.machine().user()),
+                    given -> given.machine().root() ? EnableRequest.DEFAULT_BACKEND_USER : given.machine().user().get()),
             "the user PTY API sessions run as");
     /** The PTY API spec's 300 s with no client attached. */
     public static final Flag<Long> PTY_IDLE_TIMEOUT = Flag.value("--pty-idle-timeout", "SECONDS", Flags::seconds,
@@ -91,10 +92,13 @@ public final class Flags {
     private Flags() {
     }
 
-    /** What defaults depend on: whether the daemon runs as root, its own user, its home and environment. */
-    public record Machine(boolean root, String user, String home, Map<String, String> env) {
+    /**
+     * What defaults depend on: whether the daemon runs as root, its own user (looked up only when a default needs
+     * it: a uid without a passwd entry is fine as long as nothing does), its home and environment.
+     */
+    public record Machine(boolean root, Supplier<String> user, String home, Map<String, String> env) {
         public static Machine current(Map<String, String> env) {
-            return new Machine(UserDatabase.runningAsRoot(), UserDatabase.current().name(),
+            return new Machine(UserDatabase.runningAsRoot(), () -> UserDatabase.current().name(),
                     System.getProperty("user.home"), env);
         }
     }

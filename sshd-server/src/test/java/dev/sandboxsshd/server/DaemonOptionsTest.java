@@ -20,8 +20,10 @@ import dev.sandboxsshd.shell.SessionEnvironment;
 
 /** The command line as {@link DaemonOptions#parse} reads it, as root and not, without starting a daemon. */
 class DaemonOptionsTest {
-    private static final Flags.Machine ROOT = new Flags.Machine(true, "root", "/root", Map.of());
-    private static final Flags.Machine ALICE = new Flags.Machine(false, "alice", "/home/alice", Map.of());
+    private static final Flags.Machine ROOT = new Flags.Machine(true, () -> {
+        throw new AssertionError("root's defaults never look its user up");
+    }, "/root", Map.of());
+    private static final Flags.Machine ALICE = new Flags.Machine(false, () -> "alice", "/home/alice", Map.of());
 
     private static DaemonOptions parse(Flags.Machine machine, String... args) throws Exception {
         return DaemonOptions.parse(args, machine);
@@ -57,10 +59,18 @@ class DaemonOptionsTest {
         assertEquals(Path.of("/home/alice/.local/state/sandbox-sshd"), o.stateDir());
         assertEquals(Path.of("/home/alice/.local/state/sandbox-sshd/api-token"), o.apiTokenFile());
         assertEquals("alice", o.ptyUser());
-        Flags.Machine xdg = new Flags.Machine(false, "alice", "/home/alice", Map.of("XDG_STATE_HOME", "/run/alice"));
+        Flags.Machine xdg = new Flags.Machine(false, () -> "alice", "/home/alice", Map.of("XDG_STATE_HOME", "/run/alice"));
         assertEquals(Path.of("/run/alice/sandbox-sshd"), parse(xdg).stateDir());
-        Flags.Machine emptyXdg = new Flags.Machine(false, "alice", "/home/alice", Map.of("XDG_STATE_HOME", ""));
+        Flags.Machine emptyXdg = new Flags.Machine(false, () -> "alice", "/home/alice", Map.of("XDG_STATE_HOME", ""));
         assertEquals(Path.of("/home/alice/.local/state/sandbox-sshd"), parse(emptyXdg).stateDir());
+    }
+
+    @Test
+    void theDaemonsOwnUserIsLookedUpOnlyForThePtyUsersDefault() throws Exception {
+        Flags.Machine nameless = new Flags.Machine(false, () -> {
+            throw new IllegalStateException("no passwd entry for uid 4711");
+        }, "/", Map.of());
+        assertEquals("bob", parse(nameless, "--pty-user", "bob").ptyUser());
     }
 
     @Test
