@@ -28,7 +28,9 @@ public final class ApiServer implements AutoCloseable {
     private final ServerConnector connector;
 
     public ApiServer(HostPort listen, ApiToken token, SshService ssh, PtySessions ptys) {
-        QueuedThreadPool threads = new QueuedThreadPool(32, 4);
+        // Jetty lets one idle thread go per idle timeout: after a burst of PTY sockets the pool is back to its
+        // minimum within about a minute, not the 28 minutes Jetty's 60 s default would take.
+        QueuedThreadPool threads = new QueuedThreadPool(32, 4, 2_000);
         threads.setName("api");
         server = new Server(threads);
         connector = new ServerConnector(server, 1, 1);
