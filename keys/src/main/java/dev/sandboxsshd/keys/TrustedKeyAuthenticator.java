@@ -67,9 +67,19 @@ public final class TrustedKeyAuthenticator implements PublickeyAuthenticator {
             }
             reason = "user no longer exists";
         }
-        LOG.warn("refused publickey auth: remote={} user={} key={} {} reason={}",
-                session.getClientAddress(), LogText.escape(requested), KeyUtils.getKeyType(key), Fingerprints.sha256(key),
-                reason);
+        refuse(session, requested, KeyUtils.getKeyType(key) + " " + Fingerprints.sha256(key), reason);
+        return false;
+    }
+
+    /**
+     * Logs the one refusal line and counts the failure toward MaxAuthTries; the failure that reaches it ends the
+     * connection. Also for keys refused before this authenticator is asked ({@link PublickeyUserAuth}).
+     *
+     * @param key the key's type and fingerprint, or what the client named it when it does not parse
+     */
+    void refuse(ServerSession session, String requested, String key, String reason) {
+        LOG.warn("refused publickey auth: remote={} user={} key={} reason={}",
+                session.getClientAddress(), LogText.escape(requested), key, reason);
         int failures = session.computeAttributeIfAbsent(FAILURES, k -> new AtomicInteger()).incrementAndGet();
         if (failures >= maxAuthTries) {
             LOG.warn("refused authentication: remote={} user={} reason=too many authentication failures ({})",
@@ -82,7 +92,12 @@ public final class TrustedKeyAuthenticator implements PublickeyAuthenticator {
                 session.close(true);
             }
         }
-        return false;
+    }
+
+    /** The refusals counted on this connection so far. */
+    int failures(ServerSession session) {
+        AtomicInteger failures = session.getAttribute(FAILURES);
+        return failures == null ? 0 : failures.get();
     }
 
     /** sshd's {@code user:style} (a BSD auth style, meaningless here) names the user before the colon. */

@@ -46,6 +46,7 @@ import dev.sandboxsshd.forwarding.StreamLocalForwardRequest;
 import dev.sandboxsshd.forwarding.TcpipForwardRequest;
 import dev.sandboxsshd.keys.Fingerprints;
 import dev.sandboxsshd.keys.TrustedKey;
+import dev.sandboxsshd.keys.PublickeyUserAuth;
 import dev.sandboxsshd.keys.TrustedKeyAuthenticator;
 import dev.sandboxsshd.server.session.IdentificationCheckingSession;
 import dev.sandboxsshd.server.session.PromptNewKeysAck;
@@ -190,6 +191,7 @@ public final class SshService implements AutoCloseable {
         Algorithms.apply(sshd);
         sshd.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
         sshd.setPublickeyAuthenticator(authenticator);
+        sshd.setUserAuthFactories(List.of(PublickeyUserAuth.factory(authenticator)));
         sshd.setPasswordAuthenticator(null);
         sshd.setKeyboardInteractiveAuthenticator(null);
         sshd.setGSSAuthenticator(null);

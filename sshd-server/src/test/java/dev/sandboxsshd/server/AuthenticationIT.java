@@ -66,6 +66,50 @@ class AuthenticationIT {
         }
     }
 
+    /** ECDSA keys and certificates never reach our authenticator: MINA refuses them first. Each gets our line. */
+    @Test
+    void keysOfATypeNeverAcceptedGetTheSameRefusalLine() throws Exception {
+        ClientKey ecdsa = ClientKey.generate(dir.resolve("ecdsa"), "ecdsa", "ecdsa", 256);
+        OpenSsh.Result r = new OpenSsh(fx.ssh.port, fx.user, ecdsa).run("true");
+        assertEquals(255, r.exit(), r.stderr());
+        String line = fx.daemon.awaitLogLine("refused publickey auth", "key=ecdsa-sha2-nistp256 " + fingerprint(ecdsa));
+        assertTrue(line.contains("user=" + fx.user + " "), line);
+        assertTrue(line.contains("reason=key type ecdsa-sha2-nistp256 is not accepted"), line);
+
+        // a certificate of the enabled key (OpenSSH's client offers one only to servers that list its algorithm)
+        Path certified = dir.resolve("certified");
+        java.nio.file.Files.createDirectories(certified);
+        Path key = certified.resolve("id");
+        java.nio.file.Files.copy(fx.key.privateKey(), key);
+        java.nio.file.Files.writeString(certified.resolve("id.pub"), fx.key.publicLine() + "\n");
+        ClientKey ca = ClientKey.ed25519(dir.resolve("ca"), "ca");
+        OpenSsh.Result signed = OpenSsh.exec(List.of("ssh-keygen", "-q", "-s", ca.privateKey().toString(), "-I", "test",
+                "-n", fx.user, key + ".pub"), null, null);
+        assertEquals(0, signed.exit(), signed.stderr());
+        org.apache.sshd.client.SshClient client = org.apache.sshd.client.SshClient.setUpDefaultClient();
+        client.setServerKeyVerifier(org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier.INSTANCE);
+        client.start();
+        try (org.apache.sshd.client.session.ClientSession session = client.connect(fx.user, "127.0.0.1", fx.ssh.port)
+                .verify(java.time.Duration.ofSeconds(20)).getSession()) {
+            java.security.KeyPair pair = new org.apache.sshd.common.keyprovider.FileKeyPairProvider(key)
+                    .loadKeys(session).iterator().next();
+            java.security.PublicKey cert = org.apache.sshd.common.config.keys.PublicKeyEntry.parsePublicKeyEntry(
+                    java.nio.file.Files.readString(certified.resolve("id-cert.pub")).strip()).resolvePublicKey(session,
+                    java.util.Map.of(), org.apache.sshd.common.config.keys.PublicKeyEntryResolver.FAILING);
+            session.addPublicKeyIdentity(new java.security.KeyPair(cert, pair.getPrivate()));
+            assertThrows(Exception.class, () -> session.auth().verify(java.time.Duration.ofSeconds(20)));
+        } finally {
+            client.stop();
+        }
+        line = fx.daemon.awaitLogLine("refused publickey auth", "key=ssh-ed25519-cert-v01@openssh.com ");
+        assertTrue(line.contains("user=" + fx.user + " "), line);
+        assertTrue(line.contains("reason=key type ssh-ed25519-cert-v01@openssh.com is not accepted"), line);
+    }
+
+    private static String fingerprint(ClientKey key) throws Exception {
+        return OpenSsh.exec(List.of("ssh-keygen", "-lf", key.privateKey() + ".pub"), null, null).out().split(" ")[1];
+    }
+
     @Test
     void passwordAndKeyboardInteractiveAreNotOffered() throws Exception {
         OpenSsh.Result r = new OpenSsh(fx.ssh.port, fx.user, null).run(List.of("-o", "PubkeyAuthentication=no",

@@ -99,6 +99,14 @@ class LimitsIT {
         OpenSsh.Result out = withKeys(client(server), ecdsa);
         assertEquals(255, out.exit(), out.stderr());
         assertTrue(out.stderr().contains("Too many authentication failures"), out.stderr());
+        if (server.equals(OURS)) {
+            for (ClientKey k : ecdsa.subList(0, 6)) {
+                String fingerprint = OpenSsh.exec(List.of("ssh-keygen", "-lf", k.privateKey() + ".pub"), null, null)
+                        .out().split(" ")[1];
+                fx.daemon.awaitLogLine("refused publickey auth: remote=", "key=ecdsa-sha2-nistp256 " + fingerprint);
+            }
+            fx.daemon.awaitLogLine("refused authentication: remote=", "reason=too many authentication failures (6)");
+        }
     }
 
     @ParameterizedTest
