@@ -1,7 +1,6 @@
 package dev.sandboxsshd.sftp;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
@@ -24,6 +23,7 @@ import dev.sandboxsshd.shell.UserIdentity;
  * MINA's file access with two OpenSSH behaviours: relative paths (and the client's initial {@code realpath .}) are
  * in the user's home, and a mode sent with open or mkdir is masked by the umask, as sftp-server's
  * {@code open(path, flags, mode)} and {@code mkdir(path, mode)} are; only setstat/chmod set a mode exactly.
+ * A FIFO's open waits for its other end only until the session ends ({@link UserFileChannels}).
  * One instance per SFTP session, used from its single thread.
  */
 final class HomeFileSystemAccessor implements SftpFileSystemAccessor {
@@ -51,7 +51,7 @@ final class HomeFileSystemAccessor implements SftpFileSystemAccessor {
                 creation.add(PosixFilePermissions.asFileAttribute(toPermissions(perms)));
             }
         }
-        return FileChannel.open(file, options, creation.toArray(FileAttribute<?>[]::new));
+        return UserFileChannels.open(file, options, creation.toArray(FileAttribute<?>[]::new));
     }
 
     @Override

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystem;
@@ -84,7 +83,8 @@ final class HomeScpFileOpener extends DefaultScpFileOpener {
     public OutputStream openWrite(Session session, Path file, long size, Set<PosixFilePermission> permissions,
                                   OpenOption... options) throws IOException {
         try {
-            return new InPlaceOutput(FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE));
+            return new InPlaceOutput(UserFileChannels.open(file,
+                    Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE)));
         } catch (IOException e) {
             throw scpError(file, e);
         }
@@ -105,9 +105,9 @@ final class HomeScpFileOpener extends DefaultScpFileOpener {
 
     /** A plain stream on the channel, which {@link #closeWrite} truncates before closing. */
     private static final class InPlaceOutput extends FilterOutputStream {
-        final FileChannel channel;
+        final SeekableByteChannel channel;
 
-        InPlaceOutput(FileChannel channel) {
+        InPlaceOutput(SeekableByteChannel channel) {
             super(Channels.newOutputStream(channel));
             this.channel = channel;
         }

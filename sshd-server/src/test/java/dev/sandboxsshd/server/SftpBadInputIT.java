@@ -67,7 +67,11 @@ class SftpBadInputIT {
         int nextId = 1;
 
         RawSftp() throws Exception {
-            channel = (ChannelSubsystem) session.openChannel("subsystem");
+            this(session);
+        }
+
+        RawSftp(Session on) throws Exception {
+            channel = (ChannelSubsystem) on.openChannel("subsystem");
             channel.setSubsystem("sftp");
             InputStream i = channel.getInputStream();
             OutputStream o = channel.getOutputStream();
@@ -274,4 +278,68 @@ class SftpBadInputIT {
         }
     }
 
+    /**
+     * A FIFO with nobody at its other end: the session's thread waits in open(2), as sftp-server would; once the
+     * client is gone the thread must end and the session's descriptors be closed, or every such get leaks both.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"sftp", "scp"})
+    void aSessionWaitingForAFifoEndsWithItsClient(String client) throws Exception {
+        String fifo = "fifo-" + client + "-" + ProcessHandle.current().pid();
+        assertEquals(0, fx.ssh.run("rm -f " + fifo + "; mkfifo " + fifo).exit());
+        Await.until("no session thread left from other tests", Duration.ofSeconds(20), () -> sessionThreads().isEmpty());
+        long fdsBefore = fx.daemon.openFds();
+        Session own = fx.jsch();
+        Process scp = null;
+        try {
+            if (client.equals("sftp")) { // OpenSSH's sftp refuses to get a FIFO; MINA's opens it for reading
+                RawSftp sftp = new RawSftp(own);
+                sftp.request(SSH_FXP_OPEN, fifo, 1 /* READ */, 0 /* no attrs */);
+            } else { // legacy scp -t into the home, where a FIFO has the file's name: opened for writing
+                Path local = dir.resolve("scp-source").resolve(fifo);
+                Files.createDirectories(local.getParent());
+                Files.writeString(local, "data\n");
+                List<String> args = fx.ssh.baseArgs("scp");
+                args.addAll(List.of("-O", "-o", "LogLevel=ERROR", local.toString(), fx.user + "@127.0.0.1:."));
+                scp = new ProcessBuilder(args).redirectErrorStream(true).start();
+            }
+            Await.until("the " + client + " thread to wait for the FIFO's other end", Duration.ofSeconds(20),
+                    () -> sessionThreads().stream().anyMatch(task -> wchan(task).equals("wait_for_partner")));
+        } finally {
+            own.disconnect();
+            if (scp != null) {
+                DaemonProcess.killTree(scp.toHandle());
+            }
+        }
+        try {
+            Await.until("the " + client + " session's thread to end", Duration.ofSeconds(20),
+                    () -> sessionThreads().isEmpty());
+            Await.until("open fds back to " + fdsBefore, Duration.ofSeconds(20), () -> fx.daemon.openFds() <= fdsBefore);
+            assertEquals("ok\n", fx.ssh.run("echo ok").out());
+        } finally {
+            fx.ssh.run("rm -f " + fifo);
+        }
+    }
+
+    /** The daemon's SFTP and SCP session threads (named sftp-USER-N, scp-USER-N), as /proc task dirs. */
+    private static List<Path> sessionThreads() throws IOException {
+        try (var tasks = Files.list(Path.of("/proc/" + fx.daemon.pid + "/task"))) {
+            return tasks.filter(task -> {
+                try {
+                    String name = Files.readString(task.resolve("comm")).strip();
+                    return name.startsWith("sftp-") || name.startsWith("scp-");
+                } catch (IOException ended) {
+                    return false;
+                }
+            }).toList();
+        }
+    }
+
+    private static String wchan(Path task) {
+        try {
+            return Files.readString(task.resolve("wchan")).strip();
+        } catch (IOException ended) {
+            return "";
+        }
+    }
 }
