@@ -20,6 +20,9 @@ interface FileCalls extends Library {
 
     int open(String path, int flags);
 
+    /** {@code rlim}: the soft and the hard limit. */
+    int getrlimit(int resource, long[] rlim);
+
     long read(int fd, byte[] buf, long count);
 
     long write(int fd, byte[] buf, long count);

@@ -2,6 +2,7 @@ package dev.sandboxsshd.sftp;
 
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
+import org.apache.sshd.sftp.server.DirectoryHandle;
 import org.apache.sshd.sftp.server.FileHandle;
 import org.apache.sshd.sftp.server.SftpFileSystemAccessor;
 import org.apache.sshd.sftp.server.SftpSubsystemProxy;
@@ -23,16 +25,19 @@ import dev.sandboxsshd.shell.UserIdentity;
  * MINA's file access with two OpenSSH behaviours: relative paths (and the client's initial {@code realpath .}) are
  * in the user's home, and a mode sent with open or mkdir is masked by the umask, as sftp-server's
  * {@code open(path, flags, mode)} and {@code mkdir(path, mode)} are; only setstat/chmod set a mode exactly.
- * A FIFO's open waits for its other end only until the session ends ({@link UserFileChannels}).
+ * A FIFO's open waits for its other end only until the session ends ({@link UserFileChannels}); an open that would
+ * leave fewer descriptors free than the daemon keeps is refused ({@link DescriptorReserve}).
  * One instance per SFTP session, used from its single thread.
  */
 final class HomeFileSystemAccessor implements SftpFileSystemAccessor {
     private final Path home;
+    private final DescriptorReserve reserve;
     /** The directory mkdir just created, whose requested mode MINA applies next with a chmod. */
     private Path createdDirectory;
 
-    HomeFileSystemAccessor(Path home) {
+    HomeFileSystemAccessor(Path home, DescriptorReserve reserve) {
         this.home = home;
+        this.reserve = reserve;
     }
 
     @Override
@@ -45,6 +50,7 @@ final class HomeFileSystemAccessor implements SftpFileSystemAccessor {
                                         Set<? extends OpenOption> options, FileAttribute<?>... attrs) throws IOException {
         // MINA names the mode "permissions", which FileChannel.open refuses; MINA would then chmod after creating,
         // past the umask. Give the JDK the mode under its own name so the kernel masks it at creation.
+        reserve.check(subsystem.getServerSession(), file);
         List<FileAttribute<?>> creation = new ArrayList<>();
         for (FileAttribute<?> attr : attrs) {
             if (attr.name().endsWith("permissions") && attr.value() instanceof Set<?> perms) {
@@ -52,6 +58,13 @@ final class HomeFileSystemAccessor implements SftpFileSystemAccessor {
             }
         }
         return UserFileChannels.open(file, options, creation.toArray(FileAttribute<?>[]::new));
+    }
+
+    @Override
+    public DirectoryStream<Path> openDirectory(SftpSubsystemProxy subsystem, DirectoryHandle dirHandle, Path dir,
+                                               String handle, LinkOption... linkOptions) throws IOException {
+        reserve.check(subsystem.getServerSession(), dir);
+        return SftpFileSystemAccessor.super.openDirectory(subsystem, dirHandle, dir, handle, linkOptions);
     }
 
     @Override

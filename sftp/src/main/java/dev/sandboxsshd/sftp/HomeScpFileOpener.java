@@ -30,9 +30,11 @@ import org.apache.sshd.scp.common.helpers.ScpAckInfo;
  */
 final class HomeScpFileOpener extends DefaultScpFileOpener {
     private final Path home;
+    private final DescriptorReserve reserve;
 
-    HomeScpFileOpener(Path home) {
+    HomeScpFileOpener(Path home, DescriptorReserve reserve) {
         this.home = home;
+        this.reserve = reserve;
     }
 
     @Override
@@ -69,6 +71,7 @@ final class HomeScpFileOpener extends DefaultScpFileOpener {
     public InputStream openRead(Session session, Path file, long size, Set<PosixFilePermission> permissions,
                                 OpenOption... options) throws IOException {
         try {
+            reserve.check(session, file);
             return super.openRead(session, file, size, permissions, options);
         } catch (IOException e) {
             throw scpError(file, e);
@@ -83,6 +86,7 @@ final class HomeScpFileOpener extends DefaultScpFileOpener {
     public OutputStream openWrite(Session session, Path file, long size, Set<PosixFilePermission> permissions,
                                   OpenOption... options) throws IOException {
         try {
+            reserve.check(session, file);
             return new InPlaceOutput(UserFileChannels.open(file,
                     Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE)));
         } catch (IOException e) {

@@ -19,9 +19,11 @@ import dev.sandboxsshd.keys.SessionUser;
 public final class ScpCommands implements CommandFactory {
     private static final int BUFFER = 128 * 1024;
     private final CommandFactory shell;
+    private final DescriptorReserve reserve;
 
-    public ScpCommands(CommandFactory shell) {
+    public ScpCommands(CommandFactory shell, DescriptorReserve reserve) {
         this.shell = shell;
+        this.reserve = reserve;
     }
 
     @Override
@@ -31,7 +33,7 @@ public final class ScpCommands implements CommandFactory {
         }
         PosixUser user = SessionUser.of(channel.getSession());
         return new ScpCommand(channel, command, UserExecutors.singleThread(user, "scp"), BUFFER, BUFFER,
-                new HomeScpFileOpener(user.home()), null) {
+                new HomeScpFileOpener(user.home(), reserve), null) {
             @Override
             public void setOutputStream(OutputStream out) {
                 super.setOutputStream(new ChannelDataStream(channel));

@@ -31,6 +31,11 @@ public final class UserSftpSubsystemFactory implements SubsystemFactory {
     public static final int READ_LENGTH = 256 * 1024 - 1024;
 
     private final SftpSubsystemFactory defaults = new SftpSubsystemFactory();
+    private final DescriptorReserve reserve;
+
+    public UserSftpSubsystemFactory(DescriptorReserve reserve) {
+        this.reserve = reserve;
+    }
 
     @Override
     public String getName() {
@@ -41,7 +46,7 @@ public final class UserSftpSubsystemFactory implements SubsystemFactory {
     public Command createSubsystem(ChannelSession channel) throws IOException {
         PosixUser user = SessionUser.of(channel.getSession());
         SftpSubsystem subsystem = new UserSftpSubsystem(channel, new Configurator(defaults,
-                UserExecutors.singleThread(user, "sftp"), new HomeFileSystemAccessor(user.home())), user.home());
+                UserExecutors.singleThread(user, "sftp"), new HomeFileSystemAccessor(user.home(), reserve)), user.home());
         defaults.getRegisteredListeners().forEach(subsystem::addSftpEventListener);
         return subsystem;
     }

@@ -37,7 +37,7 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
         SshLimits limits;
         try {
             limits = new SshLimits(flags.get(MAX_STARTUPS), flags.get(MAX_AUTH_TRIES), flags.get(MAX_SESSIONS),
-                    flags.get(MAX_CHANNELS), flags.get(MAX_SFTP_HANDLES));
+                    flags.get(MAX_CHANNELS), flags.get(MAX_SFTP_HANDLES), flags.get(SFTP_FD_RESERVE));
         } catch (IllegalArgumentException e) {
             throw new UsageException(MAX_CHANNELS.name() + " must be at least " + MAX_SESSIONS.name());
         }

@@ -74,6 +74,10 @@ public final class Flags {
             Default.of(100), "channels of any kind per connection");
     public static final Flag<Integer> MAX_SFTP_HANDLES = Flag.value("--max-sftp-handles", "N", Flags::positive,
             Default.of(256), "open files and directories per SFTP session");
+    /** 0: max(256, a tenth of RLIMIT_NOFILE), see {@link dev.sandboxsshd.sftp.DescriptorReserve}. */
+    public static final Flag<Integer> SFTP_FD_RESERVE = Flag.value("--sftp-fd-reserve", "N", Flags::positive,
+            new Default<>("max(256, 10% of RLIMIT_NOFILE)", given -> 0),
+            "file descriptors SFTP and SCP leave free (see \"Limits\")");
     /** Tensorlake's own daemon answers 429 beyond 64 sessions. */
     public static final Flag<Integer> MAX_PTY_SESSIONS = Flag.value("--max-pty-sessions", "N", Flags::positive,
             Default.of(64), "PTY API sessions at once, exited ones still held included");
@@ -84,7 +88,7 @@ public final class Flags {
     public static final List<Flag<?>> ALL = List.of(API_LISTEN, SSH_LISTEN, STATE_DIR, API_TOKEN_FILE, HOSTNAME,
             SET_HOSTNAME, ENABLE_KEY, BACKEND_USER, NO_FORWARDING, NO_AGENT_FORWARDING, GATEWAY_PORTS,
             STREAM_LOCAL_BIND_UNLINK, PTY_USER, PTY_IDLE_TIMEOUT, SESSION_ENV, MAX_STARTUPS, MAX_AUTH_TRIES, MAX_SESSIONS,
-            MAX_CHANNELS, MAX_SFTP_HANDLES, MAX_PTY_SESSIONS, HELP);
+            MAX_CHANNELS, MAX_SFTP_HANDLES, SFTP_FD_RESERVE, MAX_PTY_SESSIONS, HELP);
 
     private static final int HELP_COLUMN = 28;
     private static final int HELP_WIDTH = 116;

@@ -4,11 +4,13 @@ package dev.sandboxsshd.server;
  * OpenSSH's per-connection and pre-authentication limits, with its defaults: {@code MaxStartups 10:30:100},
  * {@code MaxAuthTries 6}, {@code MaxSessions 10}; and a cap on all channels of a connection (forwards included),
  * which sshd does not have and one JVM serving every client needs; and open SFTP handles per session (each holds one
- * of the daemon's descriptors; sftp-server is bounded by its own process's descriptor limit).
+ * of the daemon's descriptors; sftp-server is bounded by its own process's descriptor limit), and the descriptors
+ * all SFTP and SCP sessions together leave free ({@code sftpFdReserve}; 0: max(256, a tenth of RLIMIT_NOFILE)).
  */
-public record SshLimits(Startups maxStartups, int maxAuthTries, int maxSessions, int maxChannels, int maxSftpHandles) {
+public record SshLimits(Startups maxStartups, int maxAuthTries, int maxSessions, int maxChannels, int maxSftpHandles,
+                        int sftpFdReserve) {
     public SshLimits {
-        if (maxAuthTries < 1 || maxSessions < 1 || maxChannels < maxSessions || maxSftpHandles < 1) {
+        if (maxAuthTries < 1 || maxSessions < 1 || maxChannels < maxSessions || maxSftpHandles < 1 || sftpFdReserve < 0) {
             throw new IllegalArgumentException("limits must be at least 1, and channels at least sessions");
         }
     }

@@ -48,7 +48,7 @@ class DaemonOptionsTest {
         assertEquals("tl-user", o.ptyUser());
         assertEquals(Duration.ofSeconds(300), o.ptyIdleTimeout());
         assertEquals(SessionEnvironment.Mode.IMAGE, o.sessionEnv());
-        assertEquals(new SshLimits(new SshLimits.Startups(10, 30, 100), 6, 10, 100, 256), o.limits());
+        assertEquals(new SshLimits(new SshLimits.Startups(10, 30, 100), 6, 10, 100, 256, 0), o.limits());
         assertEquals(64, o.maxPtySessions());
     }
 
@@ -78,7 +78,8 @@ class DaemonOptionsTest {
         DaemonOptions o = parse(ROOT, "--api-listen", "127.0.0.1:0", "--ssh-listen", "[::1]:2022", "--state-dir", "/s",
                 "--hostname", "box.example", "--enable-key", "/k.pub", "--backend-user", "bob", "--pty-user", "carol",
                 "--pty-idle-timeout", "5", "--session-env", "clean", "--max-startups", "3", "--max-auth-tries", "2",
-                "--max-sessions", "4", "--max-channels", "8", "--max-sftp-handles", "16", "--max-pty-sessions", "1");
+                "--max-sessions", "4", "--max-channels", "8", "--max-sftp-handles", "16", "--sftp-fd-reserve", "32",
+                "--max-pty-sessions", "1");
         assertEquals(new HostPort("127.0.0.1", 0), o.apiListen());
         assertEquals(new HostPort("::1", 2022), o.sshListen());
         assertEquals(Path.of("/s"), o.stateDir());
@@ -89,7 +90,7 @@ class DaemonOptionsTest {
         assertEquals("carol", o.ptyUser());
         assertEquals(Duration.ofSeconds(5), o.ptyIdleTimeout());
         assertEquals(SessionEnvironment.Mode.CLEAN, o.sessionEnv());
-        assertEquals(new SshLimits(new SshLimits.Startups(3, 100, 3), 2, 4, 8, 16), o.limits());
+        assertEquals(new SshLimits(new SshLimits.Startups(3, 100, 3), 2, 4, 8, 16, 32), o.limits());
         assertEquals(1, o.maxPtySessions());
     }
 

@@ -225,6 +225,54 @@ class LimitsIT {
         }
     }
 
+    /**
+     * Every SFTP handle is one of the daemon's descriptors: sessions together may take all but the reserve, so a
+     * login, an API call and a PTY session still get theirs. RLIMIT_NOFILE 1024: the reserve is 256.
+     */
+    @Test
+    void sftpHandlesOfAllSessionsLeaveDescriptorsForLoginsTheApiAndPtys() throws Exception {
+        try (SshFixture low = SshFixture.start(List.of("prlimit", "--nofile=1024:1024", "--"), dir.resolve("fds"))) {
+            List<com.jcraft.jsch.Session> sessions = new ArrayList<>();
+            List<java.io.InputStream> open = new ArrayList<>();
+            com.jcraft.jsch.SftpException refused = null;
+            try {
+                while (refused == null && sessions.size() < 5) { // 256 handles a session: the 4th reaches 1024
+                    com.jcraft.jsch.Session session = low.jsch();
+                    sessions.add(session);
+                    com.jcraft.jsch.ChannelSftp sftp = (com.jcraft.jsch.ChannelSftp) session.openChannel("sftp");
+                    sftp.connect(20_000);
+                    for (int i = 0; i < 256 && refused == null; i++) {
+                        try {
+                            open.add(sftp.get("/etc/hostname"));
+                        } catch (com.jcraft.jsch.SftpException e) {
+                            refused = e;
+                        }
+                    }
+                }
+                assertTrue(refused != null, "no open refused after " + open.size() + " handles");
+                assertEquals(com.jcraft.jsch.ChannelSftp.SSH_FX_FAILURE, refused.id, refused.getMessage());
+                assertTrue(open.size() > 512, "sessions together hold more than two sessions' worth: " + open.size());
+
+                OpenSsh.Result login = low.ssh.run("echo in");
+                assertEquals(0, login.exit(), login.stderr());
+                assertEquals("in\n", login.out());
+                assertEquals(200, low.daemon.status().status());
+                DaemonProcess.Http pty = low.daemon.call("POST", "/api/v1/pty",
+                        "{\"command\": \"/bin/sh\", \"args\": [\"-c\", \"echo pty-ok; sleep 5\"]}");
+                assertEquals(200, pty.status(), pty.raw());
+                try (PtyClient client = PtyClient.attach(low.daemon.api, pty.body().get("session_id").asText(),
+                        pty.body().get("token").asText()).ready()) {
+                    client.awaitText("pty-ok");
+                }
+                low.daemon.awaitLogLine("refused sftp open: remote=", "reason=fewer than 256 file descriptors free");
+            } finally {
+                for (com.jcraft.jsch.Session session : sessions) {
+                    session.disconnect();
+                }
+            }
+        }
+    }
+
     @Test
     void unauthenticatedConnectionsPastMaxStartupsAreClosedAndLoginsWorkOnceTheFloodEnds() throws Exception {
         int flood = 250;
