@@ -27,9 +27,12 @@ public final class Main {
 
     /** What the daemon exits with when the JVM itself fails (EX_SOFTWARE); the image restarts it. */
     static final int EXIT_VM_ERROR = 70;
+    private static final byte[] VM_ERROR_LINE = "sandbox-sshd: exiting: a thread died of a VM error\n".getBytes();
+    private static final byte[] NOTHING = {};
 
     public static void main(String[] args) {
         exitOnVirtualMachineError();
+        HeapWatchdog.start(EXIT_VM_ERROR);
         DaemonOptions options;
         try {
             options = DaemonOptions.parse(args, System.getenv());
@@ -53,16 +56,19 @@ public final class Main {
     /**
      * A thread that dies of an OutOfMemoryError (or another VM error) ends the daemon, with one log line and a
      * non-zero exit: MINA's I/O threads once died so and left a daemon alive but deaf, its listener accepting nothing
-     * while the API said enabled. State and host key are on disk, and the image restarts the daemon.
+     * while the API said enabled. State and host key are on disk, and the image restarts the daemon. Most
+     * OutOfMemoryErrors are caught where they are thrown: {@link HeapWatchdog} ends the daemon for those.
      */
     private static void exitOnVirtualMachineError() {
         Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
         Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
             if (e instanceof VirtualMachineError) {
+                boolean said = false;
                 try {
                     System.err.println("sandbox-sshd: exiting: thread " + thread.getName() + " died of " + e);
-                } finally {
-                    Runtime.getRuntime().halt(EXIT_VM_ERROR);
+                    said = true;
+                } finally { // without allocating: Runtime.halt cannot be relied on in a full heap
+                    HeapWatchdog.exitNow(EXIT_VM_ERROR, said ? NOTHING : VM_ERROR_LINE);
                 }
             }
             if (previous != null) {
