@@ -7,7 +7,7 @@ import java.nio.file.NoSuchFileException;
 
 /** An errno as the exception the JDK throws for it (EPERM too: its reason), so replies read as for any failed open. */
 final class KernelErrors {
-    private static final int ENOENT = 2;
+    static final int ENOENT = 2;
     private static final int EACCES = 13;
     private static final int EEXIST = 17;
 

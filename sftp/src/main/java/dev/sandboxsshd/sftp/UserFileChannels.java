@@ -5,7 +5,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -41,7 +40,7 @@ final class UserFileChannels {
                 int errno = Native.getLastError();
                 boolean create = options.contains(StandardOpenOption.CREATE)
                         || options.contains(StandardOpenOption.CREATE_NEW);
-                if (!(KernelErrors.of(file.toString(), errno) instanceof NoSuchFileException) || !create) {
+                if (errno != KernelErrors.ENOENT || !create) {
                     throw KernelErrors.of(file.toString(), errno);
                 }
                 try {
