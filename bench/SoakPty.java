@@ -25,6 +25,7 @@ public class SoakPty {
     static final HttpClient HTTP = HttpClient.newHttpClient();
     static final AtomicLong OK = new AtomicLong();
     static final AtomicLong FAILED = new AtomicLong();
+    static final Pattern CREATED = Pattern.compile("\"session_id\":\"([^\"]+)\",\"token\":\"([^\"]+)\"");
 
     public static void main(String[] args) throws Exception {
         String api = args[0];
@@ -86,17 +87,18 @@ public class SoakPty {
         }
     }
 
+    /** The new session's id and token. */
     static String[] create(String api, String token, String script) throws Exception {
-        String body = "{\"command\": \"/bin/sh\", \"args\": [\"-c\", \"" + script + "\"]}";
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + api + "/api/v1/pty"))
-                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        Matcher id = Pattern.compile("\"session_id\":\"([^\"]+)\"").matcher(r.body());
-        Matcher tk = Pattern.compile("\"token\":\"([^\"]+)\"").matcher(r.body());
-        if (r.statusCode() != 200 || !id.find() || !tk.find()) {
-            throw new IllegalStateException("create failed: " + r.statusCode() + " " + r.body());
+        HttpRequest post = HttpRequest.newBuilder(URI.create("http://" + api + "/api/v1/pty"))
+                .header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"command\": \"/bin/sh\", \"args\": [\"-c\", \"" + script + "\"]}"))
+                .build();
+        String reply = HTTP.send(post, HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = CREATED.matcher(reply);
+        if (!m.find()) {
+            throw new IllegalStateException("create failed: " + reply);
         }
-        return new String[] {id.group(1), tk.group(1)};
+        return new String[] {m.group(1), m.group(2)};
     }
 
     /** One attached socket: output collected as text, the exit frame's code completed. */

@@ -3,6 +3,7 @@ package dev.sandboxsshd.sftp;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.NonWritableChannelException;
@@ -213,7 +214,7 @@ final class FifoChannel extends AbstractInterruptibleChannel implements Seekable
         if (C.sigaction(WAKE_SIGNAL, null, action) != 0) {
             return;
         }
-        ByteBuffer b = ByteBuffer.wrap(action).order(java.nio.ByteOrder.nativeOrder());
+        ByteBuffer b = ByteBuffer.wrap(action).order(ByteOrder.nativeOrder());
         long handler = b.getLong(0);
         int flags = b.getInt(FileCalls.SIGACTION_FLAGS);
         if (handler == 0 || handler == 1 || (flags & FileCalls.SA_RESTART) != 0) {

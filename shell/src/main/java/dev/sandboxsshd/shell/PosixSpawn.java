@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.sun.jna.Memory;
+import com.sun.jna.Native;
 import com.sun.jna.StringArray;
 import com.sun.jna.ptr.IntByReference;
 
@@ -89,7 +90,7 @@ final class PosixSpawn {
     static int[] pipe() throws IOException {
         int[] fds = new int[2];
         if (C.pipe2(fds, O_CLOEXEC) != 0) {
-            throw new IOException("pipe2 failed: " + C.strerror(com.sun.jna.Native.getLastError()));
+            throw new IOException("pipe2 failed: " + C.strerror(Native.getLastError()));
         }
         return fds;
     }

@@ -32,10 +32,10 @@ public final class ProcessPump {
     private final OutputDrain drain;
 
     private ProcessPump(UserProcess process, InputQueue input, String name) {
+        this.drain = new OutputDrain(process.hasTerminal() ? 1 : 2, process.hasTerminal(), System::nanoTime);
         this.process = process;
         this.input = input;
         this.name = name;
-        this.drain = new OutputDrain(process.hasTerminal() ? 1 : 2, process.hasTerminal(), System::nanoTime);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.sandboxsshd.server;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -28,7 +29,7 @@ public final class ApiToken {
             Files.writeString(tmp, HexFormat.of().formatHex(random) + "\n");
             try {
                 Files.move(tmp, file);
-            } catch (java.nio.file.FileAlreadyExistsException e) {
+            } catch (FileAlreadyExistsException e) {
                 Files.delete(tmp); // another daemon created it first; use theirs
             }
         }

@@ -1,5 +1,6 @@
 package dev.sandboxsshd.server;
 
+import java.io.IOException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -43,7 +44,7 @@ final class ChannelLimits {
             }
 
             @Override
-            public Channel createChannel(Session session) throws java.io.IOException {
+            public Channel createChannel(Session session) throws IOException {
                 Optional<String> refusal = refusal(session, factory.getName(), limits);
                 if (refusal.isPresent()) {
                     LOG.warn("refused channel: remote={} user={} type={} reason={}", session.getRemoteAddress(),

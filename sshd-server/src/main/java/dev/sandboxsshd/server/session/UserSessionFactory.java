@@ -9,15 +9,8 @@ import dev.sandboxsshd.shell.SessionEnvironment;
 import dev.sandboxsshd.shell.UserLauncher;
 
 /** Shell and exec requests: both become a {@link UserSessionCommand} run as the session's user. */
-public final class UserSessionFactory implements ShellFactory, CommandFactory {
-    private final UserLauncher launcher;
-    private final SessionEnvironment environment;
-
-    public UserSessionFactory(UserLauncher launcher, SessionEnvironment environment) {
-        this.launcher = launcher;
-        this.environment = environment;
-    }
-
+public record UserSessionFactory(UserLauncher launcher, SessionEnvironment environment)
+        implements ShellFactory, CommandFactory {
     @Override
     public Command createShell(ChannelSession channel) {
         return new UserSessionCommand(launcher, environment, null);
