@@ -180,7 +180,8 @@ public final class SshService implements AutoCloseable {
         }
     }
 
-    private SshServer build() {
+    /** The server as enable starts it (package-private so a unit test can read its settings). */
+    SshServer build() {
         SshServer sshd = SshServer.setUpDefaultServer();
         // Every I/O thread exists before any session does. A thread inherits the credentials of the thread that
         // creates it, and MINA's pools start theirs on demand: one grown from a user's identity thread (an SFTP reply
