@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -253,11 +254,6 @@ final class DaemonProcess implements AutoCloseable {
         }
     }
 
-    /** How many threads the daemon has now. */
-    long threads() throws IOException {
-        return countEntries("task");
-    }
-
     /** The daemon's thread names as the kernel has them (cut to 15 bytes). */
     List<String> threadNames() throws IOException {
         try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
@@ -271,6 +267,19 @@ final class DaemonProcess implements AutoCloseable {
             }
             return names;
         }
+    }
+
+    /** How many threads the daemon has now. */
+    long threads() throws IOException {
+        return countEntries("task");
+    }
+
+    /**
+     * The daemon's threads whose kernel name starts with one of the prefixes (names are cut to 15 bytes). Counting
+     * all threads instead would pass when an unrelated pool thread (MINA's, Jetty's, the JIT's) happened to exit.
+     */
+    List<String> threadsNamed(String... prefixes) throws IOException {
+        return threadNames().stream().filter(n -> Arrays.stream(prefixes).anyMatch(n::startsWith)).toList();
     }
 
     /** How many file descriptors the daemon has open now. */

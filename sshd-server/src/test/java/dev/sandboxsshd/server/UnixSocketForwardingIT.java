@@ -82,7 +82,6 @@ class UnixSocketForwardingIT {
         Path remote = echoServer(sandboxDir.resolve("echo-L.sock"), new AtomicInteger());
         Files.setPosixFilePermissions(remote, PosixFilePermissions.fromString("rw-rw-rw-"));
         Path local = clientDir.resolve("l.sock");
-        long threadsBefore = fx.daemon.threads();
         Process client = forward("-L", local + ":" + remote);
         try {
             awaitConnectable(local);
@@ -90,11 +89,17 @@ class UnixSocketForwardingIT {
             new Random(11).nextBytes(data);
             assertArrayEquals(sha256(data), sha256(roundTrip(local, data)), "64 MiB each way, half-closed");
             assertFiftyConcurrentConnections(local);
+            try (SocketChannel open = SocketChannel.open(UnixDomainSocketAddress.of(local))) {
+                open.write(ByteBuffer.wrap(new byte[] {42}));
+                assertEquals(1, open.read(ByteBuffer.allocate(1)), "the echo through the forward");
+                assertFalse(fx.daemon.threadsNamed(LOCAL_BRIDGE_THREADS).isEmpty(),
+                        "a connection's bridge threads, by name: " + fx.daemon.threadNames());
+            }
         } finally {
             DaemonProcess.killTree(client.toHandle());
         }
         Await.until("the bridge threads to end with the session", Duration.ofSeconds(20),
-                () -> fx.daemon.threads() <= threadsBefore);
+                () -> fx.daemon.threadsNamed(LOCAL_BRIDGE_THREADS).isEmpty());
         assertNoHiddenFilesIn(sandboxDir);
     }
 
@@ -150,7 +155,6 @@ class UnixSocketForwardingIT {
     void remoteForwardIsTheUsersSocketCarriesDataAndIsRemovedWithTheSession() throws Exception {
         Path local = echoServer(clientDir.resolve("echo-R.sock"), new AtomicInteger());
         Path remote = sandboxDir.resolve("r.sock");
-        long threadsBefore = fx.daemon.threads();
         Process client = forward("-R", remote + ":" + local);
         try {
             awaitConnectable(remote);
@@ -160,12 +164,14 @@ class UnixSocketForwardingIT {
             new Random(12).nextBytes(data);
             assertArrayEquals(sha256(data), sha256(roundTrip(remote, data)), "64 MiB each way, half-closed");
             assertFiftyConcurrentConnections(remote);
+            assertFalse(fx.daemon.threadsNamed(REMOTE_FORWARD_THREADS).isEmpty(),
+                    "the forward's acceptor thread, by name: " + fx.daemon.threadNames());
         } finally {
             DaemonProcess.killTree(client.toHandle());
         }
         Await.until("the socket file to go with the session", Duration.ofSeconds(20), () -> !Files.exists(remote, LinkOption.NOFOLLOW_LINKS));
-        Await.until("the bridge threads to end with the session", Duration.ofSeconds(20),
-                () -> fx.daemon.threads() <= threadsBefore);
+        Await.until("the forward's threads to end with the session", Duration.ofSeconds(20),
+                () -> fx.daemon.threadsNamed(REMOTE_FORWARD_THREADS).isEmpty());
     }
 
     @Test
@@ -308,6 +314,11 @@ class UnixSocketForwardingIT {
         });
         return path;
     }
+
+    /** The daemon's threads of one -L connection: a bridge's two directions. */
+    static final String[] LOCAL_BRIDGE_THREADS = {"streamlocal-"};
+    /** The daemon's threads of a remote forward: its acceptor, and a bridge per connection. */
+    static final String[] REMOTE_FORWARD_THREADS = {"forward-accept-", "forwarded-"};
 
     private static Process forward(String option, String spec) throws IOException {
         List<String> args = new ArrayList<>(List.of("-N", "-o", "ExitOnForwardFailure=yes", option, spec));
