@@ -269,11 +269,6 @@ final class DaemonProcess implements AutoCloseable {
         }
     }
 
-    /** How many threads the daemon has now. */
-    long threads() throws IOException {
-        return countEntries("task");
-    }
-
     /**
      * The daemon's threads whose kernel name starts with one of the prefixes (names are cut to 15 bytes). Counting
      * all threads instead would pass when an unrelated pool thread (MINA's, Jetty's, the JIT's) happened to exit.

@@ -48,6 +48,36 @@ final class Procs {
         return java.util.Optional.ofNullable(read(Path.of("/proc", Long.toString(pid))));
     }
 
+    /** Whether the process has a TCP socket listening on the port (its fds against its network namespace's tables). */
+    static boolean listensOn(long pid, int port) {
+        Path proc = Path.of("/proc", Long.toString(pid));
+        List<String> inodes = new ArrayList<>();
+        try (var fds = Files.list(proc.resolve("fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("socket:[")) {
+                        inodes.add(target.substring(8, target.length() - 1));
+                    }
+                } catch (IOException closed) {
+                    // closed while we listed
+                }
+            }
+            String suffix = String.format(":%04X", port);
+            for (String table : List.of("tcp", "tcp6")) {
+                for (String line : Files.readAllLines(proc.resolve("net").resolve(table))) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length > 9 && f[1].endsWith(suffix) && f[3].equals("0A") && inodes.contains(f[9])) {
+                        return true;
+                    }
+                }
+            }
+        } catch (IOException gone) {
+            // ended
+        }
+        return false;
+    }
+
     /** The pids of a process in each pid namespace it is in, outermost (this test's) first. */
     static List<Long> namespacePids(long pid) {
         try {

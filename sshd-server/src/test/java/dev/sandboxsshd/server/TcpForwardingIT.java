@@ -2,6 +2,7 @@ package dev.sandboxsshd.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -67,17 +68,16 @@ class TcpForwardingIT {
 
     @Test
     void localForwardCarriesSixtyFourMegabytesEachWayAndFiftyConnections() throws Exception {
-        int local = freePort();
-        Process client = forward(List.of("-L", local + ":127.0.0.1:" + echo.getLocalPort()));
+        Listening forward = listenOnAFreePort(fx.ssh, port -> List.of("-L", port + ":127.0.0.1:" + echo.getLocalPort()));
+        int local = forward.port();
         try {
-            awaitListening(local);
             byte[] data = new byte[64 << 20];
             new Random(7).nextBytes(data);
             assertArrayEquals(sha256(data), sha256(roundTrip(local, data)));
 
             assertFiftyConcurrentConnections(() -> new Socket(InetAddress.getLoopbackAddress(), local));
         } finally {
-            DaemonProcess.killTree(client.toHandle());
+            DaemonProcess.killTree(forward.client().toHandle());
         }
         // Not counted here: -L is MINA's direct-tcpip, whose I/O pool keeps idle threads for reuse.
     }
@@ -92,10 +92,9 @@ class TcpForwardingIT {
             exchange.close();
         });
         http.start();
-        int socks = freePort();
-        Process client = forward(List.of("-D", "127.0.0.1:" + socks));
+        Listening forward = listenOnAFreePort(fx.ssh, port -> List.of("-D", "127.0.0.1:" + port));
+        int socks = forward.port();
         try {
-            awaitListening(socks);
             OpenSsh.Result curl = OpenSsh.exec(List.of("curl", "-sS", "--max-time", "20", "--socks5-hostname",
                     "127.0.0.1:" + socks, "http://localhost:" + http.getAddress().getPort() + "/"), null, null);
             assertEquals(0, curl.exit(), curl.stderr());
@@ -113,7 +112,7 @@ class TcpForwardingIT {
             assertArrayEquals(sha256(data), sha256(roundTrip(viaSocks.open(), data)));
             assertFiftyConcurrentConnections(viaSocks);
         } finally {
-            DaemonProcess.killTree(client.toHandle());
+            DaemonProcess.killTree(forward.client().toHandle());
             http.stop(0);
         }
     }
@@ -121,16 +120,17 @@ class TcpForwardingIT {
     /** What VS Code Remote-SSH does: a script on the stdin of `bash -s` while SOCKS traffic flows on -D. */
     @Test
     void idePatternScriptOnStdinWhileSocksTrafficFlows() throws Exception {
-        int socks = freePort();
-        List<String> args = List.of("-T", "-D", "127.0.0.1:" + socks);
-        Process client = new ProcessBuilder(fx.ssh.sshArgs(args, "bash", "-s")).start();
+        Listening forward = listenOnAFreePort(port -> new ProcessBuilder(fx.ssh.sshArgs(
+                List.of("-T", "-o", "ExitOnForwardFailure=yes", "-D", "127.0.0.1:" + port), "bash", "-s"))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start());
+        Process client = forward.client();
+        int socks = forward.port();
         try {
             OutputStream script = client.getOutputStream();
             script.write("echo script-started\n".getBytes());
             script.flush();
             java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(client.getInputStream()));
             assertEquals("script-started", out.readLine());
-            awaitListening(socks);
             // a SOCKS5 connection while the script runs (curl's telnet:// only ended at its --max-time: 20 s a run)
             try (Socket s = new Socket(new java.net.Proxy(java.net.Proxy.Type.SOCKS,
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), socks)))) {
@@ -152,12 +152,10 @@ class TcpForwardingIT {
     @Test
     void noForwardingFlagRefusesWithALogLine(@TempDir Path own) throws Exception {
         try (SshFixture closed = SshFixture.start(own, "--no-forwarding")) {
-            int local = freePort();
-            List<String> args = new ArrayList<>(List.of("-N", "-o", "ExitOnForwardFailure=yes", "-L",
-                    local + ":127.0.0.1:" + echo.getLocalPort()));
-            Process client = new ProcessBuilder(closed.ssh.sshArgs(args)).start();
+            Listening forward = listenOnAFreePort(closed.ssh,
+                    port -> List.of("-L", port + ":127.0.0.1:" + echo.getLocalPort()));
+            int local = forward.port();
             try {
-                awaitListening(local);
                 try (Socket s = new Socket(InetAddress.getLoopbackAddress(), local)) {
                     s.setSoTimeout(20_000);
                     s.getOutputStream().write("x".getBytes());
@@ -176,17 +174,16 @@ class TcpForwardingIT {
                 assertEquals(255, r.exit(), r.stderr());
                 closed.daemon.awaitLogLine("refused remote port forward", "reason=forwarding is disabled");
             } finally {
-                DaemonProcess.killTree(client.toHandle());
+                DaemonProcess.killTree(forward.client().toHandle());
             }
         }
     }
 
     @Test
     void remoteForwardListensOnLoopbackCarriesDataAndGoesAwayWithTheSession() throws Exception {
-        int remote = freePort();
-        Process client = forward(List.of("-R", remote + ":127.0.0.1:" + echo.getLocalPort()));
+        RemoteForward forward = remoteForwardOnPortZero("");
+        int remote = forward.port();
         try {
-            awaitListening(remote);
             assertEquals(LOOPBACKS, listenerAddresses(remote), "bound on loopback only, both families where there are two");
             byte[] data = new byte[64 << 20];
             new Random(8).nextBytes(data);
@@ -196,67 +193,54 @@ class TcpForwardingIT {
                         StandardCharsets.UTF_8));
             }
         } finally {
-            DaemonProcess.killTree(client.toHandle());
+            DaemonProcess.killTree(forward.client().toHandle());
         }
         Await.until("the listener to close with the session", Duration.ofSeconds(20), () -> listenerAddresses(remote).isEmpty());
     }
 
     @Test
     void remoteForwardKeepsHalfCloseAndFiftyConnections() throws Exception {
-        int remote = freePort();
-        long threadsBefore = fx.daemon.threads();
-        Process client = forward(List.of("-R", remote + ":127.0.0.1:" + echo.getLocalPort()));
+        RemoteForward forward = remoteForwardOnPortZero("");
+        int remote = forward.port();
         try {
-            awaitListening(remote);
             byte[] data = new byte[64 << 20];
             new Random(9).nextBytes(data);
             assertArrayEquals(sha256(data), sha256(roundTrip(remote, data)), "the reply after a half-close arrives whole");
             assertFiftyConcurrentConnections(() -> new Socket(InetAddress.getLoopbackAddress(), remote));
+            assertFalse(fx.daemon.threadsNamed(FORWARD_THREADS).isEmpty(), "the forward's acceptor thread, by name: "
+                    + fx.daemon.threadNames());
         } finally {
-            DaemonProcess.killTree(client.toHandle());
+            DaemonProcess.killTree(forward.client().toHandle());
         }
         Await.until("the forward's threads to end with the session", Duration.ofSeconds(20),
-                () -> fx.daemon.threads() <= threadsBefore);
+                () -> fx.daemon.threadsNamed(FORWARD_THREADS).isEmpty());
     }
 
     /** {@code -R *:port}: the client sends an empty host and checks it is echoed; without --gateway-ports, loopback. */
     @Test
     void remoteForwardOnTheWildcardAddressStaysOnLoopback() throws Exception {
-        int remote = freePort();
-        Process client = forward(List.of("-R", "*:" + remote + ":127.0.0.1:" + echo.getLocalPort()));
+        RemoteForward forward = remoteForwardOnPortZero("*:");
+        int remote = forward.port();
         try {
-            awaitListening(remote);
             assertEquals(LOOPBACKS, listenerAddresses(remote));
             assertEquals("wildcard", new String(roundTrip(remote, "wildcard".getBytes()), StandardCharsets.UTF_8));
         } finally {
-            DaemonProcess.killTree(client.toHandle());
+            DaemonProcess.killTree(forward.client().toHandle());
         }
     }
 
     @Test
     void remoteForwardOnPortZeroIsAllocatedAndReported() throws Exception {
-        List<String> args = new ArrayList<>(List.of("-N", "-o", "ExitOnForwardFailure=yes", "-o", "LogLevel=INFO",
-                "-R", "0:127.0.0.1:" + echo.getLocalPort()));
-        Process client = new ProcessBuilder(fx.ssh.sshArgs(args)).start();
+        RemoteForward forward = remoteForwardOnPortZero("");
+        int port = forward.port();
         try {
-            java.io.BufferedReader err = new java.io.BufferedReader(new java.io.InputStreamReader(client.getErrorStream()));
-            String line;
-            int allocated = -1;
-            while ((line = err.readLine()) != null) {
-                java.util.regex.Matcher m = java.util.regex.Pattern.compile("Allocated port (\\d+) for remote forward").matcher(line);
-                if (m.find()) {
-                    allocated = Integer.parseInt(m.group(1));
-                    break;
-                }
-            }
-            assertTrue(allocated > 0, "client reported no allocated port");
-            int port = allocated;
+            assertTrue(port > 0, "the allocated port " + port);
             byte[] data = new byte[64 << 20];
             new Random(11).nextBytes(data);
             assertArrayEquals(sha256(data), sha256(roundTrip(port, data)));
             assertFiftyConcurrentConnections(() -> new Socket(InetAddress.getLoopbackAddress(), port));
         } finally {
-            DaemonProcess.killTree(client.toHandle());
+            DaemonProcess.killTree(forward.client().toHandle());
         }
     }
 
@@ -312,20 +296,82 @@ class TcpForwardingIT {
         return addresses;
     }
 
-    private static Process forward(List<String> spec) throws IOException {
-        List<String> args = new ArrayList<>(List.of("-N", "-o", "ExitOnForwardFailure=yes"));
-        args.addAll(spec);
-        return new ProcessBuilder(fx.ssh.sshArgs(args)).redirectErrorStream(true).start();
+    /** The daemon's threads of a remote forward: its acceptor, and a bridge per connection. */
+    static final String[] FORWARD_THREADS = {"forward-accept-", "forwarded-"};
+
+    record RemoteForward(Process client, int port) {
     }
 
-    private static void awaitListening(int port) throws Exception {
-        Await.until("the client to listen on " + port, Duration.ofSeconds(20), () -> {
-            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                return true;
-            } catch (IOException notYet) {
-                return false;
+    /** {@code ssh -N -R [bind]0:echo}: the server allocates the port, and the client prints it. */
+    private static RemoteForward remoteForwardOnPortZero(String bind) throws Exception {
+        List<String> args = List.of("-N", "-o", "ExitOnForwardFailure=yes", "-o", "LogLevel=INFO",
+                "-R", bind + "0:127.0.0.1:" + echo.getLocalPort());
+        Process client = new ProcessBuilder(fx.ssh.sshArgs(args)).start();
+        Future<Integer> allocated = pool.submit(() -> {
+            java.io.BufferedReader err = new java.io.BufferedReader(new java.io.InputStreamReader(client.getErrorStream()));
+            StringBuilder seen = new StringBuilder();
+            for (String line; (line = err.readLine()) != null; seen.append(line).append('\n')) {
+                java.util.regex.Matcher m = ALLOCATED.matcher(line);
+                if (m.find()) {
+                    pool.submit(() -> err.transferTo(java.io.Writer.nullWriter()));
+                    return Integer.parseInt(m.group(1));
+                }
             }
+            throw new AssertionError("the client reported no allocated port: " + seen);
         });
+        try {
+            return new RemoteForward(client, allocated.get(20, java.util.concurrent.TimeUnit.SECONDS));
+        } catch (Exception | AssertionError e) {
+            DaemonProcess.killTree(client.toHandle());
+            throw e;
+        }
+    }
+
+    private static final java.util.regex.Pattern ALLOCATED =
+            java.util.regex.Pattern.compile("Allocated port (\\d+) for remote forward");
+
+    record Listening(Process client, int port) {
+    }
+
+    /** {@code ssh -N -o ExitOnForwardFailure=yes} with the spec (-L or -D) for a local port. */
+    private static Listening listenOnAFreePort(OpenSsh ssh, java.util.function.IntFunction<List<String>> spec)
+            throws Exception {
+        return listenOnAFreePort(port -> {
+            List<String> args = new ArrayList<>(List.of("-N", "-o", "ExitOnForwardFailure=yes"));
+            args.addAll(spec.apply(port));
+            return new ProcessBuilder(ssh.sshArgs(args)).redirectErrorStream(true).start();
+        });
+    }
+
+    private interface ClientOnPort {
+        Process start(int port) throws IOException;
+    }
+
+    /**
+     * A client listening on a local port (-L, -D), the way OpenSshServer starts sshd: OpenSSH takes no port 0 for
+     * these, so a port the kernel just gave out is used, and another tried when something bound it first (the
+     * client, with ExitOnForwardFailure, exits). Ready once the client itself listens there (its socket in
+     * /proc/net/tcp), which also tells its listener from a stranger's.
+     */
+    private static Listening listenOnAFreePort(ClientOnPort start) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            int port = freePort();
+            Process client = start.start(port);
+            try {
+                Await.until("the client to listen on " + port + " or exit", Duration.ofSeconds(20),
+                        () -> !client.isAlive() || Procs.listensOn(client.pid(), port));
+                if (client.isAlive()) {
+                    return new Listening(client, port);
+                }
+            } catch (Exception | AssertionError e) {
+                DaemonProcess.killTree(client.toHandle());
+                throw e;
+            }
+            if (attempt == 5) {
+                throw new AssertionError("the client could not listen on a free port " + attempt + " times, last "
+                        + port + ": exit " + client.exitValue() + " " + new String(client.getInputStream().readAllBytes()));
+            }
+        }
     }
 
     private interface Connector {
@@ -383,6 +429,7 @@ class TcpForwardingIT {
     }
 
 
+    /** A port the kernel just gave out, free again once closed (so free only most likely: see listenOnAFreePort). */
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
