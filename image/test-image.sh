@@ -328,14 +328,14 @@ in_ns() { nsenter --target "$daemon_ns_pid" --pid --mount --root "$@"; }
 on '(sleep 1 &); nohup sh -c "sleep 1" > /dev/null 2>&1 &'
 sleeps=$(in_ns ps -eo pid=,ppid=,args= | awk '$3 == "sleep" && $2 == 1' | wc -l)
 zombies=
-for i in $(seq 1 100); do
+for i in $(seq 1 100); do # until the sleeps have ended (after 1 s) and nothing is left unreaped, at most 10 s
   sleep 0.1
-  [ "$i" -lt 30 ] && continue # the sleeps end after 1 s
-  zombies=$(in_ns ps -eo stat=,pid=,ppid=,args= | awk '$1 ~ /^Z/')
-  [ -z "$zombies" ] && break
+  table=$(in_ns ps -eo stat=,pid=,ppid=,args=)
+  zombies=$(awk '$1 ~ /^Z/' <<< "$table")
+  [ -z "$zombies" ] && ! awk '$4 == "sleep" || $4 == "sh"' <<< "$table" | grep -q . && break
 done
 if [ -z "$zombies" ]; then
-  pass "orphans reaped: no zombie in the namespace 3-10 s after ($sleeps orphaned sleeps seen)"
+  pass "orphans reaped: the sleeps ended and no zombie is left in the namespace ($sleeps orphaned sleeps seen)"
   [ "${IMAGE_TEST_ALLOW_ZOMBIES:-}" = 1 ] && log "     (IMAGE_TEST_ALLOW_ZOMBIES=1 is no longer needed)"
 elif [ "${IMAGE_TEST_ALLOW_ZOMBIES:-}" = 1 ]; then
   log "known failing until the PID 1 reaper lands - zombies 10 s after (not counted: IMAGE_TEST_ALLOW_ZOMBIES=1): $(tr -s ' \n' ' ' <<< "$zombies")"

@@ -85,15 +85,18 @@ class PtySessionsIT {
     void roundTripResizeDetachReplayOnReattachAndExitCode() throws Exception {
         Session s = bash();
         Path marker = shared.resolve("detached-" + s.id());
+        Path go = shared.resolve("go-" + s.id());
         try (PtyClient first = PtyClient.attach(daemon.api, s.id(), s.token())) {
             first.ready().type("printf 'hello %s\\n' pty\n");
             first.awaitText("hello pty");
             first.resize(120, 40).type("stty size\n");
             first.awaitText("40 120");
-            first.type("sleep 1; echo detached-$((6*7)); touch " + marker + "\n");
+            // the output comes once the client is gone: the shell waits for the test's go file
+            first.type("until [ -e " + go + " ]; do sleep 0.02; done; echo detached-$((6*7)); touch " + marker + "\n");
             first.awaitText("touch " + marker); // the echo of the command line, typed while attached
         }
         Await.until("the client to be gone", Duration.ofSeconds(20), () -> get(s).get("connected_clients").asInt() == 0);
+        Files.createFile(go);
         Await.until("the output made while detached", Duration.ofSeconds(20), () -> Files.exists(marker));
         try (PtyClient second = PtyClient.attachWithQuery(daemon.api, s.id(), s.token())) {
             second.ready();
