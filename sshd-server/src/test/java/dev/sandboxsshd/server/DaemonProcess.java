@@ -167,24 +167,34 @@ final class DaemonProcess implements AutoCloseable {
      * (API answering 1.8-2.4 -> 1.0-1.3 s; enable, a login and an sftp 1.1 -> 0.6 s). The archive is written once per
      * jar, by a daemon that starts, is enabled, serves a login and an sftp session and is stopped (a dynamic archive
      * on top of the JDK's own, which a java without one, such as the bundled runtime, cannot have: none then). A file
-     * lock keeps the test JVMs that run side by side from writing it twice.
+     * lock keeps the test JVMs that run side by side from writing it twice; one that finds another writing it starts
+     * its daemons without until the archive is there.
      */
     private static synchronized List<String> classDataSharing() {
         if (cdsOptions != null) {
             return cdsOptions;
         }
-        cdsOptions = List.of();
         Path jar = jar();
         Path archive = jar.resolveSibling(jar.getFileName() + ".it-" + Integer.toHexString(javaBinary().hashCode()) + ".jsa");
         List<String> quiet = List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+        List<String> use = new ArrayList<>(List.of("-XX:SharedArchiveFile=" + archive));
+        use.addAll(quiet);
         try {
             Path java = Path.of(javaBinary()).toRealPath();
             if (!Files.isRegularFile(java.getParent().getParent().resolve("lib/server/classes.jsa"))) {
+                cdsOptions = List.of();
+                return cdsOptions;
+            }
+            if (isFresh(archive, jar)) {
+                cdsOptions = List.copyOf(use);
                 return cdsOptions;
             }
             try (FileChannel lockFile = FileChannel.open(jar.resolveSibling("it-cds.lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE); FileLock ignored = lockFile.lock()) {
-                if (!Files.exists(archive) || Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) < 0) {
+                    StandardOpenOption.WRITE); FileLock lock = lockFile.tryLock()) {
+                if (lock == null) {
+                    return List.of(); // another test JVM is writing it
+                }
+                if (!isFresh(archive, jar)) {
                     Files.deleteIfExists(archive);
                     Path written = archive.resolveSibling(archive.getFileName() + ".part");
                     Files.deleteIfExists(written);
@@ -194,13 +204,16 @@ final class DaemonProcess implements AutoCloseable {
                     Files.move(written, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 }
             }
-            List<String> use = new ArrayList<>(List.of("-XX:SharedArchiveFile=" + archive));
-            use.addAll(quiet);
             cdsOptions = List.copyOf(use);
         } catch (Exception e) {
             System.err.println("test daemons run without a class-data archive: " + e);
+            cdsOptions = List.of();
         }
         return cdsOptions;
+    }
+
+    private static boolean isFresh(Path archive, Path jar) throws IOException {
+        return Files.exists(archive) && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) >= 0;
     }
 
     /** A daemon run with the given options through what most tests do first; the archive is written as it exits. */
