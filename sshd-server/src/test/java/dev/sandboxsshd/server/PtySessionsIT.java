@@ -144,6 +144,9 @@ class PtySessionsIT {
         long pid = get(s).get("pid").asLong();
         try (PtyClient a = PtyClient.attach(daemon.api, s.id(), s.token());
              PtyClient b = PtyClient.attach(daemon.api, s.id(), s.token())) {
+            // the server registers a client just after the handshake the client has seen: output made before that
+            // is not the client's (attach), so b could miss the job's pid when the machine is busy
+            Await.until("both clients attached", Duration.ofSeconds(20), () -> get(s).get("connected_clients").asInt() == 2);
             a.ready();
             b.ready();
             a.type("sleep 1000 & echo child=$!=\n");
