@@ -13,7 +13,6 @@ import org.apache.sshd.server.SshServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.sandboxsshd.forwarding.ForwardingOptions;
 import dev.sandboxsshd.forwarding.OpenSshForwardingPolicy;
 import dev.sandboxsshd.shell.SessionEnvironment;
 
@@ -28,10 +27,11 @@ class SshServiceTest {
      */
     @Test
     void aStalledChannelWaitsForWindowSpaceEffectivelyForever() throws Exception {
+        DaemonOptions defaults = DaemonOptions.parse(new String[0], Map.of());
         SshService service = new SshService(HostPort.parse("127.0.0.1:0"),
                 KeyPairGenerator.getInstance("Ed25519").generateKeyPair(), null,
                 new SessionEnvironment(SessionEnvironment.Mode.CLEAN, Map.of(), List.of()),
-                new OpenSshForwardingPolicy(ForwardingOptions.DEFAULTS), SshLimits.DEFAULTS, state);
+                new OpenSshForwardingPolicy(defaults.forwarding()), defaults.limits(), state);
         SshServer sshd = service.build();
         Duration wait = CoreModuleProperties.WAIT_FOR_SPACE_TIMEOUT.getRequired(sshd);
         assertTrue(wait.compareTo(Duration.ofDays(365)) >= 0, "a stopped client fails its channel after " + wait);
