@@ -79,14 +79,19 @@ public final class ProcessPump {
     }
 
     /**
-     * Hangs the session up as sshd does when its channel closes: input stops, and a running process gets SIGHUP to
-     * its process group and its terminal closed, which hangs up the foreground job too (a process group of its own).
+     * Hangs the session up as sshd does when its channel closes: input stops; a terminal is closed, and the kernel's
+     * hangup signals the shell and the foreground job, and the shell hangs up its background jobs. Sending SIGHUP
+     * as well raced with that: an interactive bash that read EOF first exited without hanging up its jobs. A process
+     * on pipes gets SIGHUP to its process group.
      */
     public void hangUp() {
         input.stop();
         if (process.isAlive()) {
-            ProcessSignals.signalGroup(process.pid(), ProcessSignals.SIGHUP);
-            process.closeTerminal();
+            if (process.hasTerminal()) {
+                process.closeTerminal();
+            } else {
+                ProcessSignals.signalGroup(process.pid(), ProcessSignals.SIGHUP);
+            }
         }
     }
 

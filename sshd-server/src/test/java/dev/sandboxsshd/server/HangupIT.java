@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,6 +55,23 @@ class HangupIT {
         Await.until("the job to be hung up", Duration.ofSeconds(20), () -> !running(a));
     }
 
+    /** As with sshd: the terminal's hangup reaches the shell, which hangs up its jobs (no huponexit needed). */
+    @Test
+    void droppedInteractiveShellHangsUpItsBackgroundJob() throws Exception {
+        long a = unique();
+        Process client = new ProcessBuilder(fx.ssh.sshArgs(List.of("-tt"))).start();
+        try {
+            client.getOutputStream().write(("sleep " + a + " &\n").getBytes());
+            client.getOutputStream().flush();
+            Await.until("the job to start", Duration.ofSeconds(20), () -> running(a));
+            DaemonProcess.killTree(client.toHandle());
+            Await.until("the job to be hung up", Duration.ofSeconds(20), () -> !running(a));
+        } finally {
+            DaemonProcess.killTree(client.toHandle());
+            sleeps(a).forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
     @Test
     void tmuxStartedInASessionSurvivesTheDisconnect() throws Exception {
         String server = "sbx-hangup-" + unique();
@@ -85,9 +104,13 @@ class HangupIT {
     }
 
     private static boolean running(long marker) {
+        return sleeps(marker).findAny().isPresent();
+    }
+
+    private static Stream<ProcessHandle> sleeps(long marker) {
         // the JDK reports the command as the executable's full path, the arguments separately
         String[] args = {Long.toString(marker)};
-        return ProcessHandle.allProcesses().anyMatch(p -> p.info().command().orElse("").endsWith("/sleep")
-                && java.util.Arrays.equals(args, p.info().arguments().orElse(null)));
+        return ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").endsWith("/sleep")
+                && Arrays.equals(args, p.info().arguments().orElse(null)));
     }
 }
