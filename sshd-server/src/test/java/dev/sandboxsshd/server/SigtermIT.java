@@ -19,8 +19,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 /**
  * {@code docker stop}: SIGTERM hangs up every session as sshd does, closes the listeners and exits 0 within a few
  * seconds, with the state kept for the next start; as PID 1 it reaches every process of the container first.
@@ -41,7 +39,9 @@ class SigtermIT {
     @Test
     void sigtermHangsUpSessionsAndExitsZeroKeepingItsState() throws Exception {
         String fingerprint;
+        ClientKey key;
         try (SshFixture fx = SshFixture.start(dir)) {
+            key = fx.key;
             fingerprint = fx.daemon.status().body().get("host_key_fingerprint").asText();
             Process client = new ProcessBuilder(fx.ssh.sshArgs(List.of(), "trap 'echo hup > " + marker
                     + "; exit 0' HUP; echo ready; while :; do sleep 0.1; done")).start();
@@ -54,15 +54,7 @@ class SigtermIT {
                 DaemonProcess.killTree(client.toHandle());
             }
         }
-        ClientKey key = new ClientKey(dir.resolve("client").resolve("proxy"),
-                Files.readString(dir.resolve("client").resolve("proxy.pub")).strip());
-        try (DaemonProcess again = DaemonProcess.start(dir.resolve("state"))) {
-            JsonNode status = again.status().body();
-            assertTrue(status.get("enabled").asBoolean(), status + "\n" + again.log());
-            assertEquals(fingerprint, status.get("host_key_fingerprint").asText());
-            OpenSsh.Result r = new OpenSsh(again.sshPort(), TestUser.backend().name(), key).run("echo back");
-            assertEquals("back\n", r.out(), r.stderr());
-        }
+        SshFixture.restartedEnabled(dir, key, fingerprint).close();
     }
 
     @Test

@@ -1,7 +1,12 @@
 package dev.sandboxsshd.server;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.nio.file.Path;
 import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 /** A daemon enabled with one fresh ed25519 key for the test backend user, and an OpenSSH client for it. */
 final class SshFixture implements AutoCloseable {
@@ -34,6 +39,25 @@ final class SshFixture implements AutoCloseable {
             return new SshFixture(daemon, key, user, new OpenSsh(daemon.sshPort(), user, key));
         } catch (Exception e) {
             daemon.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A daemon started again on the state {@link #start} left in {@code dir}: it must come back enabled, with the
+     * host key of {@code fingerprint}, and let {@code key} log in. The caller closes it.
+     */
+    static DaemonProcess restartedEnabled(Path dir, ClientKey key, String fingerprint) throws Exception {
+        DaemonProcess again = DaemonProcess.start(dir.resolve("state"));
+        try {
+            JsonNode status = again.status().body();
+            assertTrue(status.get("enabled").asBoolean(), status + "\n" + again.log());
+            assertEquals(fingerprint, status.get("host_key_fingerprint").asText());
+            OpenSsh.Result r = new OpenSsh(again.sshPort(), TestUser.backend().name(), key).run("echo back");
+            assertEquals("back\n", r.out(), r.stderr());
+            return again;
+        } catch (Exception | AssertionError e) {
+            again.close();
             throw e;
         }
     }
