@@ -31,6 +31,7 @@ public final class Main {
     private static final byte[] NOTHING = {};
 
     public static void main(String[] args) {
+        long started = System.nanoTime();
         exitOnVirtualMachineError();
         HeapWatchdog.start(EXIT_VM_ERROR);
         DaemonOptions options;
@@ -46,7 +47,7 @@ public final class Main {
             return;
         }
         try {
-            run(options);
+            run(options, started);
         } catch (Exception e) {
             System.err.println("sandbox-sshd: " + e.getMessage());
             System.exit(1);
@@ -79,7 +80,7 @@ public final class Main {
         });
     }
 
-    private static void run(DaemonOptions options) throws Exception {
+    private static void run(DaemonOptions options, long started) throws Exception {
         long pid = ProcessHandle.current().pid();
         // Files the daemon creates for users (SFTP, SCP) and the processes it starts get sshd's default umask.
         UserIdentity.setProcessUmask(UserIdentity.DEFAULT_UMASK);
@@ -113,7 +114,7 @@ public final class Main {
                 .orElseThrow(() -> new Refused(Kind.FAILED, "the PTY user " + options.ptyUser() + " does not exist")),
                 options.ptyIdleTimeout(), PtySessions.DEFAULT_EXITED_GRACE, options.maxPtySessions(), System::nanoTime);
         ptys.startReaping(Duration.ofSeconds(1));
-        ApiServer api = new ApiServer(options.apiListen(), token, ssh, ptys);
+        ApiServer api = new ApiServer(options.apiListen(), token, ssh, ptys, started);
         try {
             api.start();
         } catch (IOException e) {
