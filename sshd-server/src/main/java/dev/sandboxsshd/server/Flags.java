@@ -149,6 +149,12 @@ public final class Flags {
             if (flag == null) {
                 throw new DaemonOptions.UsageException("unknown flag '" + args[i] + "' (see --help)");
             }
+            if (flag.isSwitch() && value != null) {
+                // an on/off flag is on by being there: --no-forwarding=false would otherwise turn forwarding off
+                String absent = flag.byDefault().text().replace("`", "");
+                throw new DaemonOptions.UsageException(name + " takes no value, got '" + args[i] + "': give " + name
+                        + " alone to turn it on, or leave it out" + (absent.isEmpty() ? "" : " (" + absent + ")"));
+            }
             if (flag == HELP) {
                 throw new DaemonOptions.UsageException(null);
             }

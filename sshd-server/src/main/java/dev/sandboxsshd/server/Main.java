@@ -1,6 +1,7 @@
 package dev.sandboxsshd.server;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -14,6 +15,7 @@ import dev.sandboxsshd.keys.HostKeys;
 import dev.sandboxsshd.pty.PtySessions;
 import dev.sandboxsshd.shell.ChildReaper;
 import dev.sandboxsshd.shell.Hostname;
+import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.SessionEnvironment;
 import dev.sandboxsshd.shell.SpawnLauncher;
 import dev.sandboxsshd.shell.UserDatabase;
@@ -48,6 +50,10 @@ public final class Main {
         }
         try {
             run(options, started);
+        } catch (FileSystemException e) { // its message alone is the bare path
+            System.err.println("sandbox-sshd: " + e.getFile() + ": " + StartFailure.reason(e)
+                    + (e.getOtherFile() == null ? "" : " (" + e.getOtherFile() + ")"));
+            System.exit(1);
         } catch (Exception e) {
             System.err.println("sandbox-sshd: " + e.getMessage());
             System.exit(1);
@@ -88,9 +94,15 @@ public final class Main {
             Hostname.set(options.hostname());
         }
         Path stateDir = options.stateDir();
-        createPrivateDirectory(stateDir);
-        KeyPair hostKey = HostKeys.loadOrCreate(stateDir);
-        ApiToken token = ApiToken.loadOrCreate(options.apiTokenFile());
+        KeyPair hostKey;
+        ApiToken token;
+        try {
+            createPrivateDirectory(stateDir);
+            hostKey = HostKeys.loadOrCreate(stateDir);
+            token = ApiToken.loadOrCreate(options.apiTokenFile());
+        } catch (FileSystemException e) {
+            throw StartFailure.unwritableState(stateDir, options.apiTokenFile(), e, UserDatabase.runningAsRoot());
+        }
         UserLauncher launcher = SpawnLauncher.forThisProcess();
         ChildReaper.get().adoptOrphans();
         SessionEnvironment sessionEnvironment = new SessionEnvironment(options.sessionEnv(), System.getenv(),
@@ -100,11 +112,15 @@ public final class Main {
 
         // SSH comes back (or up) before the API answers, so nobody ever sees a restarted daemon as disabled.
         if (options.enableKey() != null) {
-            String line = Files.readString(options.enableKey());
+            EnableRequest request = enableRequest(options);
             try {
-                ssh.enable(EnableRequest.validate(line, options.backendUser()));
+                ssh.enable(request);
             } catch (Refused e) {
-                throw new IllegalArgumentException("--enable-key " + options.enableKey() + ": " + e.getMessage());
+                if (e.getMessage().startsWith(SshService.CANNOT_LISTEN)) {
+                    throw StartFailure.cannotListen("SSH", options.sshListen(), "--ssh-listen",
+                            e.getMessage().substring(e.getMessage().indexOf(": ") + 2));
+                }
+                throw new StartFailure("--enable-key " + options.enableKey() + ": " + e.getMessage());
             }
         } else {
             ssh.restore();
@@ -119,7 +135,7 @@ public final class Main {
             api.start();
         } catch (IOException e) {
             ssh.close();
-            throw new IOException("cannot listen for the API on " + options.apiListen() + ": " + e.getMessage(), e);
+            throw StartFailure.cannotListen("the API", options.apiListen(), "--api-listen", rootMessage(e));
         }
         String apiAddress = api.boundAddress();
         System.out.println("sandbox-sshd: api listening on " + apiAddress + " (pid " + pid + ", token in "
@@ -141,6 +157,43 @@ public final class Main {
         DaemonStop stop = new DaemonStop(ssh, ptys, api, ChildReaper.get());
         stop.install();
         stop.await();
+    }
+
+    /** {@code --enable-key} and {@code --backend-user} as the enable call would take them, or what to do instead. */
+    private static EnableRequest enableRequest(DaemonOptions options) throws StartFailure {
+        Path key = options.enableKey();
+        String line;
+        try {
+            line = Files.readString(key);
+        } catch (FileSystemException e) {
+            throw StartFailure.unreadableKey(key, e);
+        } catch (IOException e) {
+            throw new StartFailure("--enable-key " + key + " is not a public key line (" + e.getMessage()
+                    + "): pass the .pub file ssh-keygen wrote");
+        }
+        String name = options.backendUser();
+        boolean root = UserDatabase.runningAsRoot();
+        PosixUser current = root ? null : UserDatabase.current();
+        String self = current == null ? null : current.name();
+        PosixUser user = UserDatabase.byName(name).orElseThrow(() -> StartFailure.unknownUser("--backend-user", name,
+                !name.equals(EnableRequest.DEFAULT_BACKEND_USER), self));
+        if (current != null && user.uid() != current.uid()) {
+            throw new StartFailure("the daemon runs as " + self + ", not root, so it can serve only " + self
+                    + ": pass --backend-user " + self + ", or start it as root to serve " + name);
+        }
+        try {
+            return EnableRequest.validate(line, name);
+        } catch (Refused e) {
+            throw new StartFailure("--enable-key " + key + ": " + e.getMessage());
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     }
 
     private static String connectHost(String listen) {

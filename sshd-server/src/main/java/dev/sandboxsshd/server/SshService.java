@@ -68,6 +68,8 @@ import dev.sandboxsshd.shell.UserLauncher;
 public final class SshService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SshService.class);
     static final String SERVER_VERSION = "sandbox-sshd_0.1";
+    /** How a refused enable that could not bind begins; the kernel's reason follows after ": ". */
+    static final String CANNOT_LISTEN = "cannot listen for SSH on ";
 
     private final HostPort listen;
     private final KeyPair hostKey;
@@ -108,7 +110,7 @@ public final class SshService implements AutoCloseable {
                 stopQuietly(server);
                 server = null;
                 LOG.error("cannot listen for ssh on {}: {}", listen, e.toString());
-                throw new Refused(Kind.FAILED, "cannot listen for SSH on " + listen + ": " + describe(e));
+                throw new Refused(Kind.FAILED, CANNOT_LISTEN + listen + ": " + describe(e));
             }
         }
         try {
