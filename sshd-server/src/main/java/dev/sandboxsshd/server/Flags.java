@@ -39,7 +39,8 @@ public final class Flags {
     public static final Flag<String> HOSTNAME = Flag.value("--hostname", "NAME", Flags::validHostname,
             Default.of("tl-sbx"), "the name `--set-hostname` sets");
     public static final Flag<Boolean> SET_HOSTNAME = Flag.toggle("--set-hostname", "off",
-            "set the kernel hostname at start (needs privilege in its UTS namespace); never done without it");
+            "set the kernel hostname at start (needs privilege in its UTS namespace) and map it in `/etc/hosts`"
+                    + " (one line of its own, `127.0.1.1`); never done without it");
     public static final Flag<Path> ENABLE_KEY = Flag.value("--enable-key", "FILE", Path::of, Default.none(""),
             "enable at start with this public key, exactly as the API call would");
     public static final Flag<String> BACKEND_USER = Flag.value("--backend-user", "USER", name -> name,

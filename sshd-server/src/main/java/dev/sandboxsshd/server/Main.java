@@ -15,6 +15,7 @@ import dev.sandboxsshd.keys.HostKeys;
 import dev.sandboxsshd.pty.PtySessions;
 import dev.sandboxsshd.shell.ChildReaper;
 import dev.sandboxsshd.shell.Hostname;
+import dev.sandboxsshd.shell.HostsFile;
 import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.SessionEnvironment;
 import dev.sandboxsshd.shell.SpawnLauncher;
@@ -92,6 +93,9 @@ public final class Main {
         UserIdentity.setProcessUmask(UserIdentity.DEFAULT_UMASK);
         if (options.setHostname()) {
             Hostname.set(options.hostname());
+            // tools that resolve their own host name (sudo, hostname -f) must find it: one line the daemon owns
+            HostsFile.Outcome hosts = HostsFile.ensure(Path.of("/etc/hosts"), options.hostname());
+            System.out.println("sandbox-sshd: hostname " + options.hostname() + "; " + hosts.detail());
         }
         Path stateDir = options.stateDir();
         KeyPair hostKey;
