@@ -69,6 +69,15 @@ interface LibC extends Library {
 
     int close(int fd);
 
+    long read(int fd, byte[] buf, long count);
+
+    int fcntl(int fd, int cmd, int arg);
+
+    int memfd_create(String name, int flags);
+
+    /** {@code rlim} is {@code struct rlimit}: soft and hard limit, 64 bits each on x86_64 and aarch64. */
+    int getrlimit(int resource, long[] rlim);
+
     int waitpid(int pid, int[] status, int options);
 
     int sigemptyset(Pointer set);
