@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import dev.sandboxsshd.server.Flag.Default;
+import dev.sandboxsshd.server.proxy.AddressRange;
 import dev.sandboxsshd.shell.SessionEnvironment;
 import dev.sandboxsshd.shell.UserDatabase;
 
@@ -82,6 +83,10 @@ public final class Flags {
     /** Tensorlake's own daemon answers 429 beyond 64 sessions. */
     public static final Flag<Integer> MAX_PTY_SESSIONS = Flag.value("--max-pty-sessions", "N", Flags::positive,
             Default.of(64), "PTY API sessions at once, exited ones still held included");
+    public static final Flag<List<AddressRange>> PROXY_PROTOCOL_FROM = Flag.value("--proxy-protocol-from", "CIDR,…",
+            AddressRange::parseList, new Default<>("none", given -> List.of()),
+            "addresses (a proxy) whose connections must start with a PROXY protocol v1/v2 header naming the client; "
+                    + "a header from any other address is refused (see \"Operating\")");
     public static final Flag<Boolean> HELP = Flag.toggle("--help", "",
             "all of this; a bad flag prints one line naming it and exits 2");
 
@@ -89,7 +94,7 @@ public final class Flags {
     public static final List<Flag<?>> ALL = List.of(API_LISTEN, SSH_LISTEN, STATE_DIR, API_TOKEN_FILE, HOSTNAME,
             SET_HOSTNAME, ENABLE_KEY, BACKEND_USER, NO_FORWARDING, NO_AGENT_FORWARDING, GATEWAY_PORTS,
             STREAM_LOCAL_BIND_UNLINK, PTY_USER, PTY_IDLE_TIMEOUT, SESSION_ENV, MAX_STARTUPS, MAX_AUTH_TRIES, MAX_SESSIONS,
-            MAX_CHANNELS, MAX_SFTP_HANDLES, SFTP_FD_RESERVE, MAX_PTY_SESSIONS, HELP);
+            MAX_CHANNELS, MAX_SFTP_HANDLES, SFTP_FD_RESERVE, MAX_PTY_SESSIONS, PROXY_PROTOCOL_FROM, HELP);
 
     private static final int HELP_COLUMN = 28;
     private static final int HELP_WIDTH = 116;

@@ -112,7 +112,7 @@ public final class Main {
         SessionEnvironment sessionEnvironment = new SessionEnvironment(options.sessionEnv(), System.getenv(),
                 SessionEnvironment.PAM_ENV_FILES);
         SshService ssh = new SshService(options.sshListen(), hostKey, launcher, sessionEnvironment,
-                new OpenSshForwardingPolicy(options.forwarding()), options.limits(), stateDir);
+                new OpenSshForwardingPolicy(options.forwarding()), options.limits(), stateDir, options.operating());
 
         // SSH comes back (or up) before the API answers, so nobody ever sees a restarted daemon as disabled.
         if (options.enableKey() != null) {

@@ -50,6 +50,7 @@ import dev.sandboxsshd.keys.Fingerprints;
 import dev.sandboxsshd.keys.TrustedKey;
 import dev.sandboxsshd.keys.PublickeyUserAuth;
 import dev.sandboxsshd.keys.TrustedKeyAuthenticator;
+import dev.sandboxsshd.server.proxy.ProxyProtocolAcceptor;
 import dev.sandboxsshd.server.session.IdentificationCheckingSession;
 import dev.sandboxsshd.server.session.PromptNewKeysAck;
 import dev.sandboxsshd.server.session.SessionChannelFactory;
@@ -80,10 +81,17 @@ public final class SshService implements AutoCloseable {
     private final SshLimits limits;
     private final EnableStateFile stateFile;
     private final TrustedKeyAuthenticator authenticator;
+    private final OperatingOptions operating;
     private SshServer server;
 
     public SshService(HostPort listen, KeyPair hostKey, UserLauncher launcher, SessionEnvironment sessionEnvironment,
                       ForwardingPolicy forwarding, SshLimits limits, Path stateDir) {
+        this(listen, hostKey, launcher, sessionEnvironment, forwarding, limits, stateDir, OperatingOptions.NONE);
+    }
+
+    public SshService(HostPort listen, KeyPair hostKey, UserLauncher launcher, SessionEnvironment sessionEnvironment,
+                      ForwardingPolicy forwarding, SshLimits limits, Path stateDir, OperatingOptions operating) {
+        this.operating = operating;
         this.listen = listen;
         this.hostKey = hostKey;
         this.hostKeyFingerprint = Fingerprints.sha256(hostKey.getPublic());
@@ -270,6 +278,9 @@ public final class SshService implements AutoCloseable {
             }
         });
         sshd.setSessionFactory(IdentificationCheckingSession.factory(sshd));
+        if (!operating.proxyProtocolFrom().isEmpty()) {
+            sshd.setServerProxyAcceptor(new ProxyProtocolAcceptor(operating.proxyProtocolFrom()));
+        }
         // A client that stops reading (a paused pipe, a stopped download) stalls its channel for as long as it likes;
         // MINA's default would fail the channel's writer after 30 s.
         CoreModuleProperties.WAIT_FOR_SPACE_TIMEOUT.set(sshd, Duration.ofDays(3650));

@@ -1,6 +1,7 @@
 package dev.sandboxsshd.server.session;
 
 import java.io.IOException;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 
 import org.apache.sshd.common.SshException;
@@ -8,18 +9,24 @@ import org.apache.sshd.common.io.IoSession;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.server.ServerFactoryManager;
+import org.apache.sshd.server.session.ServerProxyAcceptor;
 import org.apache.sshd.server.session.ServerSessionImpl;
 import org.apache.sshd.server.session.SessionFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.server.proxy.ProxyHeader;
+import dev.sandboxsshd.server.proxy.ProxyProtocolAcceptor;
 import dev.sandboxsshd.shell.LogText;
 
 /**
  * MINA's server session, with one protected method replaced: {@code readIdentification} first checks that the
  * client's first line starts with {@code SSH-}, as sshd does, and otherwise answers sshd's
  * {@code Invalid SSH identification string.} and closes at once (MINA waited for more on an empty line until the
- * 120 s login grace time, then sent a binary disconnect; garbage got "Unsupported protocol version").
+ * 120 s login grace time, then sent a binary disconnect; garbage got "Unsupported protocol version"). The server's
+ * {@link ServerProxyAcceptor} (PROXY protocol) runs before that check rather than inside MINA's.
+ * {@code getRemoteAddress} (a default method of {@code Session}) is replaced too: it is the client a PROXY header
+ * named, when there was one, so every log line, check and {@code SSH_CONNECTION} sees the real client.
  */
 public final class IdentificationCheckingSession extends ServerSessionImpl {
     private static final Logger LOG = LoggerFactory.getLogger(IdentificationCheckingSession.class);
@@ -42,7 +49,20 @@ public final class IdentificationCheckingSession extends ServerSessionImpl {
     }
 
     @Override
+    public SocketAddress getRemoteAddress() {
+        return getClientAddress();
+    }
+
+    @Override
     protected boolean readIdentification(Buffer buffer) throws Exception {
+        ServerProxyAcceptor proxy = getServerProxyAcceptor();
+        if (proxy != null) {
+            int before = buffer.rpos();
+            if (!proxy.acceptServerProxyMetadata(this, buffer)) {
+                buffer.rpos(before);
+                return false;
+            }
+        }
         int start = buffer.rpos();
         int seen = Math.min(buffer.available(), PREFIX.length);
         for (int i = 0; i < seen; i++) {
@@ -65,6 +85,12 @@ public final class IdentificationCheckingSession extends ServerSessionImpl {
         byte[] start = new byte[length];
         System.arraycopy(buffer.array(), buffer.rpos(), start, 0, length);
         buffer.rpos(buffer.wpos()); // nothing of it is read as SSH
+        if (ProxyHeader.looksLikeHeader(start, 0, length)) {
+            LOG.warn("refused connection: remote={} reason={}", getClientAddress(),
+                    ProxyProtocolAcceptor.refusesHeaderFrom());
+            close(true);
+            return;
+        }
         LOG.warn("refused connection: remote={} reason=invalid identification string \"{}\"", getClientAddress(),
                 LogText.escape(new String(start, StandardCharsets.ISO_8859_1)));
         getIoSession().writeBuffer(new ByteArrayBuffer(INVALID)).addListener(written -> close(true));
