@@ -51,6 +51,7 @@ import dev.sandboxsshd.keys.TrustedKey;
 import dev.sandboxsshd.keys.PublickeyUserAuth;
 import dev.sandboxsshd.keys.TrustedKeyAuthenticator;
 import dev.sandboxsshd.server.proxy.ProxyProtocolAcceptor;
+import dev.sandboxsshd.server.session.ExecRequest;
 import dev.sandboxsshd.server.session.IdentificationCheckingSession;
 import dev.sandboxsshd.server.session.PromptNewKeysAck;
 import dev.sandboxsshd.server.session.SessionChannelFactory;
@@ -250,7 +251,7 @@ public final class SshService implements AutoCloseable {
         UserSessionFactory sessions = new UserSessionFactory(launcher, sessionEnvironment);
         sshd.setShellFactory(sessions);
         DescriptorReserve reserve = DescriptorReserve.of(limits.sftpFdReserve());
-        sshd.setCommandFactory(new ScpCommands(sessions, reserve));
+        sshd.setCommandFactory(new ExecRequest(new ScpCommands(sessions, reserve)));
         sshd.setSubsystemFactories(List.of(new UserSftpSubsystemFactory(reserve)));
         SftpModuleProperties.MAX_READDATA_PACKET_LENGTH.set(sshd, UserSftpSubsystemFactory.READ_LENGTH);
         SftpModuleProperties.MAX_OPEN_HANDLES_PER_SESSION.set(sshd, limits.maxSftpHandles());

@@ -35,6 +35,12 @@ final class BothServers implements AutoCloseable {
         return openssh.ssh;
     }
 
+    /** The pid of the named server's listening process (sshd's, whose per-connection processes are its children). */
+    synchronized long pid(String server) throws Exception {
+        client(server);
+        return server.equals(OURS) ? ours.daemon.pid : openssh.pid;
+    }
+
     @Override
     public synchronized void close() {
         if (openssh != null) {
