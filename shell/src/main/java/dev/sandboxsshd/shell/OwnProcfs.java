@@ -109,6 +109,22 @@ public final class OwnProcfs {
         return "/proc/self/fd/" + fd;
     }
 
+    /** The target of the symlink {@code path} names, read from the checked object itself. */
+    public static String readLink(String path) throws IOException {
+        int fd = open(path, false);
+        try {
+            byte[] buf = new byte[4096];
+            long length = C.readlinkat(fd, "", buf, buf.length);
+            if (length < 0) {
+                int errno = Native.getLastError();
+                throw Errno.exception(path, errno == Errno.ENOENT ? Errno.EINVAL : errno); // "" names no link
+            }
+            return new String(buf, 0, (int) length, StandardCharsets.UTF_8);
+        } finally {
+            close(fd);
+        }
+    }
+
     public static void close(int fd) {
         if (fd >= 0) {
             C.close(fd);
