@@ -177,8 +177,10 @@ class SshfsIT {
     void chmodKeepsSetuidSetgidAndSticky(String server) throws Exception {
         OpenSsh.Result r = on(server, "printf x > suid && chmod 4755 suid && mkdir sgid sticky"
                 + " && chmod 2775 sgid && chmod 1777 sticky && stat -c '%a %n' suid sgid sticky");
-        assertEquals("4755 suid\n2775 sgid\n1777 sticky\n", r.out(), r.stderr());
-        assertEquals("4755 2775 1777\n", onServer(server, "echo $(stat -c %a suid sgid sticky)").out());
+        assertEquals(0, r.exit(), r.stderr());
+        assertEquals("4755 2775 1777\n", onServer(server, "echo $(stat -c %a suid sgid sticky)").out(),
+                "the modes SETSTAT gave");
+        assertEquals("4755 suid\n2775 sgid\n1777 sticky\n", r.out(), "the modes the mount shows (LSTAT's attributes)");
     }
 
     @ParameterizedTest
