@@ -181,4 +181,6 @@ s=$(awk -F, '$1 == "ours" { print $3 + $4 }' "$B/results.csv" | median)
 o=$(awk -F, '$1 == "openssh" { print $3 + $4 }' "$B/results.csv" | median)
 printf '%-28s %10s %10s %7s\n' "rclone_up+down_ms" "$s" "$o" "$(awk -v s="$s" -v o="$o" 'BEGIN { printf "%.2f", s / o }')"
 echo "WARN lines in our daemon's log that are not refusals: $(grep ' WARN ' "$B/ours.log" | grep -vc ' refused ' || true)"
+grep ' WARN ' "$B/ours.log" | grep -v ' refused ' | sed -E 's/^[^ ]+ WARN //; s/\(.*\)(\[[^]]*\])? /(...) /; s/:[0-9]+\b//g' \
+  | sort | uniq -c | sort -rn | head -10 || true
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

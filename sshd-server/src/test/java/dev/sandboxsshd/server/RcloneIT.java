@@ -114,7 +114,6 @@ class RcloneIT {
     @Order(Integer.MAX_VALUE)
     void theDaemonLogsNoWarningButRefusals() throws Exception {
         assumeTrue(servers != null);
-        List<String> warnings = RealClients.warningsNotRefusals(servers.ours.daemon);
-        assertTrue(warnings.isEmpty(), warnings.size() + " WARN lines that are not refusals:\n" + String.join("\n", warnings));
+        RealClients.assertNoWarningsButRefusals(servers.ours.daemon);
     }
 }

@@ -83,10 +83,13 @@ final class RealClients {
     }
 
     /**
-     * The daemon's WARN lines that are not refusals: an operator greps the log for WARN, so each should be something
-     * to look at (a refusal the user caused is one greppable {@code refused ...} line and stays).
+     * Fails with the daemon's WARN lines that are not refusals: an operator greps the log for WARN, so each should be
+     * something to look at (a refusal the user caused is one greppable {@code refused ...} line and stays).
      */
-    static List<String> warningsNotRefusals(DaemonProcess daemon) throws IOException {
-        return daemon.log().lines().filter(l -> l.contains(" WARN ") && !l.contains(" refused ")).toList();
+    static void assertNoWarningsButRefusals(DaemonProcess daemon) throws IOException {
+        List<String> warnings = daemon.log().lines().filter(l -> l.contains(" WARN ") && !l.contains(" refused ")).toList();
+        if (!warnings.isEmpty()) {
+            throw new AssertionError(warnings.size() + " WARN lines that are not refusals:\n" + String.join("\n", warnings));
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.sandboxsshd.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +11,10 @@ import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -19,6 +24,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * daemon and OpenSSH's sshd: a new file gets the source's mode under the server's umask, an existing file keeps its
  * own (OpenSSH's scp sink, and sftp-server's open with the client's mode).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ScpModeIT {
     static final String OURS = BothServers.OURS;
     static final String OPENSSH = BothServers.OPENSSH;
@@ -70,5 +76,12 @@ class ScpModeIT {
         assertEquals(0, r.exit(), r.stderr());
         assertEquals("755 x755\n640 r640\n755 g775\n600 kept\n",
                 ssh.run("cd " + remote + " && stat -c '%a %n' " + String.join(" ", names)).out());
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void theDaemonLogsNoWarningButRefusals() throws Exception {
+        assumeTrue(servers != null);
+        RealClients.assertNoWarningsButRefusals(servers.ours.daemon);
     }
 }
