@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: this project's daemon against OpenSSH's sshd, both as root on loopback, both logging in
-# as tl-user, driven by the stock OpenSSH client. Alternates the servers (A B A B ...) and prints medians, the
-# ours/OpenSSH ratio, and a CSV. Never part of the test suite.
+# Side-by-side benchmark: this project's daemon against OpenSSH's sshd and Dropbear, all as root on loopback, all
+# logging in as tl-user, driven by the stock OpenSSH client. Alternates the servers (A B C A B C ...) and prints
+# medians, the ours/OpenSSH ratio, ours against the best of the three ("to best": >= 1 means ours is the best, for
+# times and sizes too), and a CSV. Dropbear serves every row: scp and rsync through the image's binaries, sftp
+# through OpenSSH's sftp-server (/usr/lib/sftp-server), forwards itself. Never part of the test suite.
 #
 #   sudo bench/compare.sh                 # RUNS=5 SIZE_MB=1024 by default
 #   RUNS=3 SIZE_MB=256 sudo bench/compare.sh
@@ -132,13 +134,13 @@ if [ -f "$AK" ]; then cp -p "$AK" "$B/ak.saved"; else touch "$B/ak.added"; fi
 cat "$B/client.pub" >> "$AK"; chown tl-user: "$AK"; chmod 600 "$AK"
 dropbearkey -t ed25519 -f "$B/dropbear_host" > /dev/null 2>&1
 PORT_D=$(free_port)
+# -s: no passwords (forwards are on by default); tl-user's authorized_keys holds the bench key
+# until the end (cleanup puts back what was there).
 /usr/sbin/dropbear -F -E -s -p "127.0.0.1:$PORT_D" -r "$B/dropbear_host" -P "$B/dropbear.pid" 2> "$B/dropbear.log" & DROP=$!; PIDS+=($DROP)
 until ssh "${SSH_OPTS[@]}" -p "$PORT_D" tl-user@127.0.0.1 true 2>/dev/null; do sleep 0.05; done
 IDLE_D=$(rss_mb "$DROP")
-kill "$DROP"; wait "$DROP" 2>/dev/null || true
-restore_authorized_keys
 
-for port in "$PORT_O" "$PORT_S"; do
+for port in "$PORT_O" "$PORT_S" "$PORT_D"; do
   ssh "${SSH_OPTS[@]}" -p "$port" tl-user@127.0.0.1 'rm -rf bench-xfer; mkdir -p bench-xfer'
 done
 # the source for downloads, in the user's home (both servers see the same directory)
@@ -213,30 +215,42 @@ forward_one() {
 
 median() { sort -n | awk '{a[NR]=$1} END { if (NR%2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2 }'; }
 
-CSV="$B/results.csv"; echo "measurement,setting,openssh,ours,ratio" > "$CSV"
-row() { # name setting openssh ours
-  local ratio; ratio=$(awk -v o="$3" -v s="$4" 'BEGIN { if (o > 0) printf "%.2f", s / o; else print "n/a" }')
-  printf "| %-22s | %-12s | %10s | %10s | %5s |\n" "$1" "$2" "$3" "$4" "$ratio"
-  echo "$1,$2,$3,$4,$ratio" >> "$CSV"
+CSV="$B/results.csv"; echo "measurement,setting,openssh,dropbear,ours,ratio,to_best" > "$CSV"
+# to best: ours against the best of the servers that have a number, >= 1 when ours is the best: best/ours for rows
+# where less is better (ms, s, MB, KB), ours/best for the others (MB/s, counts).
+row() { # name setting openssh dropbear ours
+  local ratio best
+  ratio=$(awk -v o="$3" -v s="$5" 'BEGIN { if (o > 0) printf "%.2f", s / o; else print "n/a" }')
+  best=$(awk -v n="$1" -v o="$3" -v d="$4" -v s="$5" 'BEGIN {
+    less = (n ~ / ms|s to all|RSS/); b = ""
+    if (o + 0 > 0) b = o
+    if (d + 0 > 0 && (b == "" || (less ? d + 0 < b + 0 : d + 0 > b + 0))) b = d
+    if (s + 0 > 0 && (b == "" || (less ? s + 0 < b + 0 : s + 0 > b + 0))) b = s
+    if (s + 0 <= 0 || b == "") print "n/a"; else printf "%.2f", less ? b / s : s / b }')
+  printf "| %-22s | %-12s | %10s | %10s | %10s | %5s | %7s |\n" "$1" "$2" "$3" "$4" "$5" "$ratio" "$best"
+  echo "$1,$2,$3,$4,$5,$ratio,$best" >> "$CSV"
 }
 
-echo "# sandbox-sshd vs OpenSSH sshd — $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; ours on $("${SANDBOX_SSHD_JAVA:-java}" -version 2>&1 | head -1); $(ssh -V 2>&1); file ${SIZE_MB} MiB; $RUNS runs each, alternating; MB/s = 10^6 B/s"
+echo "# sandbox-sshd vs OpenSSH sshd and Dropbear — $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; ours on $("${SANDBOX_SSHD_JAVA:-java}" -version 2>&1 | head -1); $(ssh -V 2>&1); Dropbear $(/usr/sbin/dropbear -V 2>&1 | awk '{print $NF}' | head -1); file ${SIZE_MB} MiB; $RUNS runs each, alternating; MB/s = 10^6 B/s"
 echo
-echo "| measurement            | setting      |    OpenSSH |       ours | ratio |"
-echo "|------------------------|--------------|------------|------------|-------|"
+echo "| measurement            | setting      |    OpenSSH |   Dropbear |       ours | ratio | to best |"
+echo "|------------------------|--------------|------------|------------|------------|-------|---------|"
 for setting in $SETTINGS; do
   if [ $setting = gcm ]; then C=(-c aes128-gcm@openssh.com); else C=(); fi
   for test in $TESTS; do
-    o=(); s=()
+    o=(); s=(); d=()
     for i in $(seq 1 "$RUNS"); do
       v=0; [ "$i" = 1 ] && v=1
       case $test in
-        *_forward) o+=("$(forward_one $test "$PORT_O" "${C[@]}")"); s+=("$(forward_one $test "$PORT_S" "${C[@]}")") ;;
-        *) o+=("$(run_one $test "$PORT_O" $v "${C[@]}")"); s+=("$(run_one $test "$PORT_S" $v "${C[@]}")") ;;
+        *_forward) o+=("$(forward_one $test "$PORT_O" "${C[@]}")"); s+=("$(forward_one $test "$PORT_S" "${C[@]}")")
+                   d+=("$(forward_one $test "$PORT_D" "${C[@]}")") ;;
+        *) o+=("$(run_one $test "$PORT_O" $v "${C[@]}")"); s+=("$(run_one $test "$PORT_S" $v "${C[@]}")")
+           d+=("$(run_one $test "$PORT_D" $v "${C[@]}")") ;;
       esac
     done
-    row "$test MB/s" "$setting" "$(printf '%s\n' "${o[@]}" | median)" "$(printf '%s\n' "${s[@]}" | median)"
+    row "$test MB/s" "$setting" "$(printf '%s\n' "${o[@]}" | median)" "$(printf '%s\n' "${d[@]}" | median)" \
+      "$(printf '%s\n' "${s[@]}" | median)"
   done
 done
 
@@ -247,7 +261,7 @@ latency() { # port -> median ms of `ssh host true`
   done | median | awk '{ printf "%.1f", $1 / 1000 }'
 }
 for i in 1 2 3 4 5; do ssh "${SSH_OPTS[@]}" -p "$PORT_S" tl-user@127.0.0.1 true; done
-row "ssh true ms" "default" "$(latency "$PORT_O")" "$(latency "$PORT_S")"
+row "ssh true ms" "default" "$(latency "$PORT_O")" "$(latency "$PORT_D")" "$(latency "$PORT_S")"
 # Enable again on the warm daemon (same key and user) and log in: the path a proxy takes when it re-enables.
 # Median ms of 3; extra args go to ssh.
 warm_enable() {
@@ -290,15 +304,17 @@ sessions200() { # port root-pid name
 }
 read -r up_o ms_o kb_o <<< "$(sessions200 "$PORT_O" "$(cat "$B/sshd.pid")" sshd)"
 read -r up_s ms_s kb_s <<< "$(sessions200 "$PORT_S" "$OURS" java)"
-row "200 sessions up" "count" "$up_o" "$up_s"
-row "200 sessions: s to all up" "default" "$(awk -v m="$ms_o" 'BEGIN{printf "%.1f", m/1000}')" "$(awk -v m="$ms_s" 'BEGIN{printf "%.1f", m/1000}')"
-row "RSS growth KB/session" "200 sleeping" "$kb_o" "$kb_s"
+read -r up_d ms_d kb_d <<< "$(sessions200 "$PORT_D" "$DROP" dropbear)"
+row "200 sessions up" "count" "$up_o" "$up_d" "$up_s"
+s_of() { awk -v m="$1" 'BEGIN{printf "%.1f", m/1000}'; }
+row "200 sessions: s to all up" "default" "$(s_of "$ms_o")" "$(s_of "$ms_d")" "$(s_of "$ms_s")"
+row "RSS growth KB/session" "200 sleeping" "$kb_o" "$kb_d" "$kb_s"
 
-row "idle RSS MB" "fresh enabled" "$IDLE_O" "$IDLE_S"
+# fresh: the listener after one login (OpenSSH's and Dropbear's per-connection children are gone by then)
+row "idle RSS MB" "fresh enabled" "$IDLE_O" "$IDLE_D" "$IDLE_S"
 sleep 6
-row "idle RSS MB" "after runs" "$(rss_mb "$(cat "$B/sshd.pid")")" "$(rss_mb "$OURS")"
+row "idle RSS MB" "after runs" "$(rss_mb "$(cat "$B/sshd.pid")")" "$(rss_mb "$DROP")" "$(rss_mb "$OURS")"
 echo
-echo "Dropbear $(/usr/sbin/dropbear -V 2>&1 | awk '{print $NF}' | head -1) idle RSS (fresh, after one login): $IDLE_D MB"
 echo "ours: start -> API answering $((T1 - T0)) ms; enable call -> first login $((T3 - T2)) ms (cold JVM), $(cat "$B/warm_enable") ms (warm, median of 3; $(cat "$B/warm_enable_x25519") ms with curve25519)"
 echo
 # The PTY API has no OpenSSH counterpart; its goal is a keystroke round trip p99 <= 5 ms.

@@ -27,6 +27,8 @@ command -v "$jlink" >/dev/null || { echo "build-runtime: no jlink (a JDK 17 with
 #                      MemoryUtils asks the platform MBean server (and falls back without it)
 # - java.rmi           MINA's ClientChannel, which the channels a server opens (ssh -R's forwarded-tcpip) implement,
 #                      throws RemoteException in a default method: without it -R fails to link
+# - jdk.management     HotSpotDiagnosticMXBean: an idle daemon lowers its heap's free ratios at run time to give
+#                      memory back (IdleGiveBack; without it, it logs that and keeps its heap)
 # Not needed: java.desktop (JNA's AWT helpers, Jetty's leak preventers; Jackson tries java.beans and goes on),
 # java.naming (LDAP CRLs, Jetty's TLS and JNDI), java.sql (Jackson's optional types), java.security.jgss (GSSAPI,
 # not offered); nor jdk.crypto.ec (MINA registers BouncyCastle, which does X25519, Ed25519 and EC: SunEC's classes
@@ -34,7 +36,7 @@ command -v "$jlink" >/dev/null || { echo "build-runtime: no jlink (a JDK 17 with
 # probe for extended socket options loads it; the daemon sets none), jdk.localedata (locales other than English),
 # java.xml. Checked by running every *IT with the daemon on this runtime (-Dsandbox.sshd.java=…/runtime/bin/java);
 # without java.rmi the four ssh -R tests fail.
-modules=${SANDBOX_SSHD_MODULES:-java.base,java.logging,java.management,java.rmi}
+modules=${SANDBOX_SSHD_MODULES:-java.base,java.logging,java.management,java.rmi,jdk.management}
 
 rm -rf "$dest"
 mkdir -p "$dest/bin"

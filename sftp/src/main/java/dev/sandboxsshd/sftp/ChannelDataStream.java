@@ -3,6 +3,7 @@ package dev.sandboxsshd.sftp;
 import java.io.IOException;
 import java.io.OutputStream;
 
+import dev.sandboxsshd.shell.OutputBudget;
 import org.apache.sshd.common.channel.Channel;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 
@@ -14,8 +15,8 @@ import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 final class ChannelDataStream extends OutputStream {
     private final ChannelDataWriter writer;
 
-    ChannelDataStream(Channel channel) {
-        this.writer = new ChannelDataWriter(channel);
+    ChannelDataStream(Channel channel, OutputBudget budget) {
+        this.writer = new ChannelDataWriter(channel, budget);
     }
 
     @Override

@@ -19,6 +19,7 @@ import org.apache.sshd.common.util.closeable.AbstractCloseable;
 import org.apache.sshd.core.CoreModuleProperties;
 
 import dev.sandboxsshd.shell.ArrayPool;
+import dev.sandboxsshd.shell.OutputBudget;
 
 /**
  * Sends SFTP replies into the session as SSH_MSG_CHANNEL_DATA packets from the SFTP thread, as OpenSSH's sshd packs
@@ -28,6 +29,8 @@ import dev.sandboxsshd.shell.ArrayPool;
  * last had completed, on an I/O thread: a hand-over per 32 KiB, and sftp get ran at 0.6 of OpenSSH.
  * A reply built by {@link #newReply} is sent as its own first packet, without a copy; only what does not fit in
  * that packet is copied into further packets of the client's size, as is any other buffer.
+ * What is queued on the socket and not yet written is bounded by the {@link OutputBudget} (per channel and in
+ * total), not only by the client's window, which a client may make as large as it likes.
  */
 final class ChannelDataWriter extends AbstractCloseable implements IoOutputStream {
     /** Where the channel data starts in a packet: header, message type, recipient channel, data length. */
@@ -51,9 +54,11 @@ final class ChannelDataWriter extends AbstractCloseable implements IoOutputStrea
      * ~15% of the daemon's CPU. At most 16 kept (0.5 MiB with OpenSSH's 32 KiB packets).
      */
     private final ArrayPool packets;
+    private final OutputBudget.Account queued;
 
-    ChannelDataWriter(Channel channel) {
+    ChannelDataWriter(Channel channel, OutputBudget budget) {
         this.channel = channel;
+        this.queued = budget.account(channel.toString());
         this.writer = channel.resolveChannelStreamWriter(channel, SshConstants.SSH_MSG_CHANNEL_DATA);
         this.window = channel.getRemoteWindow();
         this.maxWait = CoreModuleProperties.WAIT_FOR_SPACE_TIMEOUT.getRequired(channel);
@@ -80,16 +85,17 @@ final class ChannelDataWriter extends AbstractCloseable implements IoOutputStrea
                 long room = window.waitForSpace(maxWait); // a closed channel ends the wait with an exception
                 int chunk = (int) Math.min(rest.available(), Math.min(room, window.getPacketSize()));
                 window.consume(chunk); // this thread is the channel's only writer: the room is still there
+                queued.acquire(chunk);
                 if (rest instanceof PacketBuffer && rest.rpos() == DATA_START) {
                     // The reply itself becomes the packet; what does not fit (a long directory listing) is copied
                     // out first, as the session encrypts the packet in place.
                     int cut = rest.rpos() + chunk;
                     if (cut == rest.wpos()) { // the whole reply, as most are
-                        return writer.writeData(headerInPlace(rest, chunk)); // the session owns it from here
+                        return releasing(writer.writeData(headerInPlace(rest, chunk)), chunk); // the session's now
                     }
                     Buffer tail = new ByteArrayBuffer(Arrays.copyOfRange(rest.array(), cut, rest.wpos()));
                     rest.wpos(cut);
-                    last = writer.writeData(headerInPlace(rest, chunk));
+                    last = releasing(writer.writeData(headerInPlace(rest, chunk)), chunk);
                     rest = tail;
                 } else {
                     last = writeCopy(rest, chunk);
@@ -128,10 +134,17 @@ final class ChannelDataWriter extends AbstractCloseable implements IoOutputStrea
         IoWriteFuture written = writer.writeData(packet);
         // Once written, nothing refers to the array any more (if the session had to grow the packet, it dropped it).
         written.addListener(f -> {
+            queued.release(length);
             if (f.isWritten()) {
                 packets.give(array);
             }
         });
+        return written;
+    }
+
+    /** Gives the packet's bytes back to the budget once its write is over, written or not. */
+    private IoWriteFuture releasing(IoWriteFuture written, int length) {
+        written.addListener(f -> queued.release(length));
         return written;
     }
 }

@@ -8,6 +8,7 @@ import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
 import org.apache.sshd.server.command.CommandFactory;
 
+import dev.sandboxsshd.shell.OutputBudget;
 import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.keys.SessionUser;
 
@@ -20,10 +21,12 @@ public final class ScpCommands implements CommandFactory {
     private static final int BUFFER = 128 * 1024;
     private final CommandFactory shell;
     private final DescriptorReserve reserve;
+    private final OutputBudget output;
 
-    public ScpCommands(CommandFactory shell, DescriptorReserve reserve) {
+    public ScpCommands(CommandFactory shell, DescriptorReserve reserve, OutputBudget output) {
         this.shell = shell;
         this.reserve = reserve;
+        this.output = output;
     }
 
     @Override
@@ -36,7 +39,7 @@ public final class ScpCommands implements CommandFactory {
                 new HomeScpFileOpener(user.home(), reserve), null) {
             @Override
             public void setOutputStream(OutputStream out) {
-                super.setOutputStream(new ChannelDataStream(channel));
+                super.setOutputStream(new ChannelDataStream(channel, output));
             }
         };
     }

@@ -14,6 +14,7 @@ import org.apache.sshd.sftp.server.SftpSubsystemConfigurator;
 import org.apache.sshd.sftp.server.SftpSubsystemFactory;
 import org.apache.sshd.sftp.server.UnsupportedAttributePolicy;
 
+import dev.sandboxsshd.shell.OutputBudget;
 import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.keys.SessionUser;
 
@@ -32,9 +33,11 @@ public final class UserSftpSubsystemFactory implements SubsystemFactory {
 
     private final SftpSubsystemFactory defaults = new SftpSubsystemFactory();
     private final DescriptorReserve reserve;
+    private final OutputBudget output;
 
-    public UserSftpSubsystemFactory(DescriptorReserve reserve) {
+    public UserSftpSubsystemFactory(DescriptorReserve reserve, OutputBudget output) {
         this.reserve = reserve;
+        this.output = output;
     }
 
     @Override
@@ -46,7 +49,7 @@ public final class UserSftpSubsystemFactory implements SubsystemFactory {
     public Command createSubsystem(ChannelSession channel) throws IOException {
         PosixUser user = SessionUser.of(channel.getSession());
         SftpSubsystem subsystem = new UserSftpSubsystem(channel, new Configurator(defaults,
-                UserExecutors.singleThread(user, "sftp"), new HomeFileSystemAccessor(user.home(), reserve)), user.home());
+                UserExecutors.singleThread(user, "sftp"), new HomeFileSystemAccessor(user.home(), reserve)), user.home(), output);
         defaults.getRegisteredListeners().forEach(subsystem::addSftpEventListener);
         return subsystem;
     }

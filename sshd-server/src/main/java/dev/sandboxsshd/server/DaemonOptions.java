@@ -16,7 +16,7 @@ import dev.sandboxsshd.shell.SessionEnvironment;
 public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDir, Path apiTokenFile, String hostname,
                             boolean setHostname, Path enableKey, String backendUser, ForwardingOptions forwarding,
                             String ptyUser, Duration ptyIdleTimeout, SessionEnvironment.Mode sessionEnv,
-                            SshLimits limits, int maxPtySessions, OperatingOptions operating) {
+                            SshLimits limits, int maxPtySessions, MemoryLimits memory, OperatingOptions operating) {
 
     /** Thrown for a bad command line; the message is the one line to print before exiting 2 (none: print help). */
     public static final class UsageException extends Exception {
@@ -48,6 +48,8 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
                 new ForwardingOptions(forwarding, flags.get(GATEWAY_PORTS), flags.get(STREAM_LOCAL_BIND_UNLINK),
                         !flags.get(NO_AGENT_FORWARDING)),
                 flags.get(PTY_USER), Duration.ofSeconds(flags.get(PTY_IDLE_TIMEOUT)), flags.get(SESSION_ENV), limits,
-                flags.get(MAX_PTY_SESSIONS), new OperatingOptions(flags.get(PROXY_PROTOCOL_FROM)));
+                flags.get(MAX_PTY_SESSIONS), new MemoryLimits(flags.get(MAX_QUEUED_OUTPUT) * 1024L * 1024,
+                        flags.get(MAX_CHANNEL_OUTPUT) * 1024L, Duration.ofSeconds(flags.get(IDLE_GIVE_BACK))),
+                new OperatingOptions(flags.get(PROXY_PROTOCOL_FROM)));
     }
 }

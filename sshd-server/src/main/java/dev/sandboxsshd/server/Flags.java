@@ -87,6 +87,15 @@ public final class Flags {
             AddressRange::parseList, new Default<>("none", given -> List.of()),
             "addresses (a proxy) whose connections must start with a PROXY protocol v1/v2 header naming the client; "
                     + "a header from any other address is refused (see \"Operating\")");
+    /** See {@link MemoryLimits} for how the defaults fit the launcher's 128 MB heap. */
+    public static final Flag<Integer> MAX_QUEUED_OUTPUT = Flag.value("--max-queued-output", "MIB", Flags::positive,
+            Default.of(MemoryLimits.DEFAULT_QUEUED_OUTPUT_MIB), "SSH channel output held for slow clients, all "
+                    + "channels together beyond each one's first 128 KiB; past it writers wait (see \"Limits\")");
+    public static final Flag<Integer> MAX_CHANNEL_OUTPUT = Flag.value("--max-channel-output", "KIB", Flags::positive,
+            Default.of(MemoryLimits.DEFAULT_CHANNEL_OUTPUT_KIB), "SSH channel output held per channel (SFTP, SCP)");
+    public static final Flag<Long> IDLE_GIVE_BACK = Flag.value("--idle-give-back", "SECONDS", Flags::seconds,
+            Default.of(MemoryLimits.DEFAULT_IDLE_GIVE_BACK.toSeconds()), "once no SSH channel is open and no PTY "
+                    + "client attached for this long, shrink the heap and hand free memory back to the system");
     public static final Flag<Boolean> HELP = Flag.toggle("--help", "",
             "all of this; a bad flag prints one line naming it and exits 2");
 
@@ -94,7 +103,8 @@ public final class Flags {
     public static final List<Flag<?>> ALL = List.of(API_LISTEN, SSH_LISTEN, STATE_DIR, API_TOKEN_FILE, HOSTNAME,
             SET_HOSTNAME, ENABLE_KEY, BACKEND_USER, NO_FORWARDING, NO_AGENT_FORWARDING, GATEWAY_PORTS,
             STREAM_LOCAL_BIND_UNLINK, PTY_USER, PTY_IDLE_TIMEOUT, SESSION_ENV, MAX_STARTUPS, MAX_AUTH_TRIES, MAX_SESSIONS,
-            MAX_CHANNELS, MAX_SFTP_HANDLES, SFTP_FD_RESERVE, MAX_PTY_SESSIONS, PROXY_PROTOCOL_FROM, HELP);
+            MAX_CHANNELS, MAX_SFTP_HANDLES, SFTP_FD_RESERVE, MAX_PTY_SESSIONS, MAX_QUEUED_OUTPUT, MAX_CHANNEL_OUTPUT,
+            IDLE_GIVE_BACK, PROXY_PROTOCOL_FROM, HELP);
 
     private static final int HELP_COLUMN = 28;
     private static final int HELP_WIDTH = 116;

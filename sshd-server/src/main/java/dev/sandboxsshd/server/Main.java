@@ -112,7 +112,8 @@ public final class Main {
         SessionEnvironment sessionEnvironment = new SessionEnvironment(options.sessionEnv(), System.getenv(),
                 SessionEnvironment.PAM_ENV_FILES);
         SshService ssh = new SshService(options.sshListen(), hostKey, launcher, sessionEnvironment,
-                new OpenSshForwardingPolicy(options.forwarding()), options.limits(), stateDir, options.operating());
+                new OpenSshForwardingPolicy(options.forwarding()), options.limits(), options.memory(), stateDir,
+                options.operating());
 
         // SSH comes back (or up) before the API answers, so nobody ever sees a restarted daemon as disabled.
         if (options.enableKey() != null) {
@@ -134,6 +135,12 @@ public final class Main {
                 .orElseThrow(() -> new Refused(Kind.FAILED, "the PTY user " + options.ptyUser() + " does not exist")),
                 options.ptyIdleTimeout(), PtySessions.DEFAULT_EXITED_GRACE, options.maxPtySessions(), System::nanoTime);
         ptys.startReaping(Duration.ofSeconds(1));
+        try {
+            new IdleGiveBack(options.memory().idleGiveBack(), () -> ssh.openChannels() > 0
+                    || ptys.list().stream().anyMatch(p -> p.connectedClients() > 0), System::nanoTime).start();
+        } catch (LinkageError e) { // a runtime without jdk.management
+            System.err.println("sandbox-sshd: no idle give-back: " + e);
+        }
         ApiServer api = new ApiServer(options.apiListen(), token, ssh, ptys, started);
         try {
             api.start();

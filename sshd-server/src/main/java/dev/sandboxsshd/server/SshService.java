@@ -60,6 +60,7 @@ import dev.sandboxsshd.sftp.DescriptorReserve;
 import dev.sandboxsshd.sftp.ScpCommands;
 import dev.sandboxsshd.sftp.UserSftpSubsystemFactory;
 import dev.sandboxsshd.shell.LogText;
+import dev.sandboxsshd.shell.OutputBudget;
 import dev.sandboxsshd.shell.SessionEnvironment;
 import dev.sandboxsshd.shell.UserLauncher;
 
@@ -80,18 +81,21 @@ public final class SshService implements AutoCloseable {
     private final SessionEnvironment sessionEnvironment;
     private final ForwardingPolicy forwarding;
     private final SshLimits limits;
+    /** One for the daemon: what every connection's channels may queue together. */
+    private final OutputBudget output;
     private final EnableStateFile stateFile;
     private final TrustedKeyAuthenticator authenticator;
     private final OperatingOptions operating;
     private SshServer server;
 
     public SshService(HostPort listen, KeyPair hostKey, UserLauncher launcher, SessionEnvironment sessionEnvironment,
-                      ForwardingPolicy forwarding, SshLimits limits, Path stateDir) {
-        this(listen, hostKey, launcher, sessionEnvironment, forwarding, limits, stateDir, OperatingOptions.NONE);
+                      ForwardingPolicy forwarding, SshLimits limits, MemoryLimits memory, Path stateDir) {
+        this(listen, hostKey, launcher, sessionEnvironment, forwarding, limits, memory, stateDir, OperatingOptions.NONE);
     }
 
     public SshService(HostPort listen, KeyPair hostKey, UserLauncher launcher, SessionEnvironment sessionEnvironment,
-                      ForwardingPolicy forwarding, SshLimits limits, Path stateDir, OperatingOptions operating) {
+                      ForwardingPolicy forwarding, SshLimits limits, MemoryLimits memory, Path stateDir,
+                      OperatingOptions operating) {
         this.operating = operating;
         this.listen = listen;
         this.hostKey = hostKey;
@@ -100,6 +104,7 @@ public final class SshService implements AutoCloseable {
         this.sessionEnvironment = sessionEnvironment;
         this.forwarding = forwarding;
         this.limits = limits;
+        this.output = memory.outputBudget();
         this.authenticator = new TrustedKeyAuthenticator(limits.maxAuthTries());
         this.stateFile = new EnableStateFile(stateDir);
     }
@@ -206,6 +211,29 @@ public final class SshService implements AutoCloseable {
         return new Counts(connections, sessions);
     }
 
+    /** How many channels all SSH connections have open now. */
+    public int openChannels() {
+        SshServer running;
+        synchronized (this) {
+            running = server;
+        }
+        if (running == null) {
+            return 0;
+        }
+        int channels = 0;
+        for (org.apache.sshd.common.session.helpers.AbstractSession session : running.getActiveSessions()) {
+            try {
+                if (session.getService(ConnectionService.class)
+                        instanceof org.apache.sshd.common.session.helpers.AbstractConnectionService connection) {
+                    channels += connection.getChannels().size();
+                }
+            } catch (IllegalStateException notAuthenticated) {
+                // no connection service yet: no channels
+            }
+        }
+        return channels;
+    }
+
     @Override
     public synchronized void close() {
         if (server != null) {
@@ -251,8 +279,8 @@ public final class SshService implements AutoCloseable {
         UserSessionFactory sessions = new UserSessionFactory(launcher, sessionEnvironment);
         sshd.setShellFactory(sessions);
         DescriptorReserve reserve = DescriptorReserve.of(limits.sftpFdReserve());
-        sshd.setCommandFactory(new ExecRequest(new ScpCommands(sessions, reserve)));
-        sshd.setSubsystemFactories(List.of(new UserSftpSubsystemFactory(reserve)));
+        sshd.setCommandFactory(new ExecRequest(new ScpCommands(sessions, reserve, output)));
+        sshd.setSubsystemFactories(List.of(new UserSftpSubsystemFactory(reserve, output)));
         SftpModuleProperties.MAX_READDATA_PACKET_LENGTH.set(sshd, UserSftpSubsystemFactory.READ_LENGTH);
         SftpModuleProperties.MAX_OPEN_HANDLES_PER_SESSION.set(sshd, limits.maxSftpHandles());
         CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, SERVER_VERSION);
@@ -262,6 +290,9 @@ public final class SshService implements AutoCloseable {
         // Without it a channel's last small packets (EOF, exit-status, close) wait behind Nagle for the client's
         // delayed ACK: 40 ms added to every `ssh host cmd`, and to keystrokes whose echo follows another packet.
         CoreModuleProperties.TCP_NODELAY.set(sshd, true);
+        // sshd's listen backlog (SSH_LISTEN_BACKLOG); MINA's 0 is the JDK's 50, which a hundred logins at once passed:
+        // the kernel dropped their SYNs and clients waited seconds per retry (HeapUnderLoadIT).
+        CoreModuleProperties.SOCKET_BACKLOG.set(sshd, 128);
         sshd.addSessionListener(new PromptNewKeysAck());
         sshd.addSessionListener(new StartupLimiter(limits.maxStartups()));
         // sshd's MaxAuthTries counts failed keys (TrustedKeyAuthenticator). MINA counts every request after the first

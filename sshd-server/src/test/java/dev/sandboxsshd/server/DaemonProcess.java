@@ -86,14 +86,39 @@ final class DaemonProcess implements AutoCloseable {
         return launch(prefix, stateDir, args, environment, classDataSharing());
     }
 
+    /**
+     * The daemon as deployed: through {@code bin/sandbox-sshd}, so with the launcher's JVM settings (its heap cap and
+     * collector), on this test's java and jar, without a class-data archive (the launcher would write one beside the
+     * jar). The launcher execs java, so the pid is the JVM's.
+     */
+    static DaemonProcess startDeployed(Path stateDir, String... extraArgs) throws IOException {
+        List<String> args = new ArrayList<>(List.of(launcher().toString(), "--api-listen", "127.0.0.1:0",
+                "--ssh-listen", "127.0.0.1:0", "--state-dir", stateDir.toString()));
+        args.addAll(List.of(extraArgs));
+        return launch(List.of(), stateDir, args, Map.of("SANDBOX_SSHD_JAR", jar().toString(),
+                "SANDBOX_SSHD_JAVA", javaBinary(), "SANDBOX_SSHD_CDS", "off"), null);
+    }
+
+    /** bin/sandbox-sshd of the tree the jar was built in. */
+    static Path launcher() {
+        Path launcher = jar().getParent().getParent().getParent().resolve("bin/sandbox-sshd");
+        if (!Files.isExecutable(launcher)) {
+            throw new IllegalStateException("launcher missing at " + launcher);
+        }
+        return launcher;
+    }
+
+    /** @param jvmOptions null: {@code args} is the whole command line (a launcher), not the jar's arguments */
     private static DaemonProcess launch(List<String> prefix, Path stateDir, List<String> args,
                                         Map<String, String> environment, List<String> jvmOptions) throws IOException {
         Files.createDirectories(stateDir.getParent());
         Path log = logOf(stateDir);
         List<String> argv = new ArrayList<>(prefix);
-        argv.add(javaBinary());
-        argv.addAll(jvmOptions);
-        argv.addAll(List.of("-jar", jar().toString()));
+        if (jvmOptions != null) {
+            argv.add(javaBinary());
+            argv.addAll(jvmOptions);
+            argv.addAll(List.of("-jar", jar().toString()));
+        }
         argv.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(argv).redirectError(log.toFile());
         builder.environment().put(LEAK_MARKER, "leaked");
@@ -365,6 +390,16 @@ final class DaemonProcess implements AutoCloseable {
      */
     List<String> threadsNamed(String... prefixes) throws IOException {
         return threadNames().stream().filter(n -> Arrays.stream(prefixes).anyMatch(n::startsWith)).toList();
+    }
+
+    /** The daemon's resident set now, in KiB ({@code VmRSS}). */
+    long rssKiB() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IOException("no VmRSS for " + pid);
     }
 
     /** How many file descriptors the daemon has open now. */
