@@ -16,7 +16,7 @@ import dev.sandboxsshd.shell.SessionEnvironment;
 public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDir, Path apiTokenFile, String hostname,
                             boolean setHostname, Path enableKey, String backendUser, ForwardingOptions forwarding,
                             String ptyUser, Duration ptyIdleTimeout, SessionEnvironment.Mode sessionEnv,
-                            SshLimits limits, int maxPtySessions) {
+                            SshLimits limits, int maxPtySessions, ClientAlive clientAlive) {
 
     /** Thrown for a bad command line; the message is the one line to print before exiting 2 (none: print help). */
     public static final class UsageException extends Exception {
@@ -48,6 +48,7 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
                 new ForwardingOptions(forwarding, flags.get(GATEWAY_PORTS), flags.get(STREAM_LOCAL_BIND_UNLINK),
                         !flags.get(NO_AGENT_FORWARDING)),
                 flags.get(PTY_USER), Duration.ofSeconds(flags.get(PTY_IDLE_TIMEOUT)), flags.get(SESSION_ENV), limits,
-                flags.get(MAX_PTY_SESSIONS));
+                flags.get(MAX_PTY_SESSIONS),
+                new ClientAlive(Duration.ofSeconds(flags.get(CLIENT_ALIVE_INTERVAL)), flags.get(CLIENT_ALIVE_COUNT_MAX)));
     }
 }

@@ -108,7 +108,7 @@ public final class Main {
         SessionEnvironment sessionEnvironment = new SessionEnvironment(options.sessionEnv(), System.getenv(),
                 SessionEnvironment.PAM_ENV_FILES);
         SshService ssh = new SshService(options.sshListen(), hostKey, launcher, sessionEnvironment,
-                new OpenSshForwardingPolicy(options.forwarding()), options.limits(), stateDir);
+                new OpenSshForwardingPolicy(options.forwarding()), options.limits(), options.clientAlive(), stateDir);
 
         // SSH comes back (or up) before the API answers, so nobody ever sees a restarted daemon as disabled.
         if (options.enableKey() != null) {

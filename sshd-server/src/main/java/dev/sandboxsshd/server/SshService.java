@@ -78,12 +78,13 @@ public final class SshService implements AutoCloseable {
     private final SessionEnvironment sessionEnvironment;
     private final ForwardingPolicy forwarding;
     private final SshLimits limits;
+    private final ClientAlive clientAlive;
     private final EnableStateFile stateFile;
     private final TrustedKeyAuthenticator authenticator;
     private SshServer server;
 
     public SshService(HostPort listen, KeyPair hostKey, UserLauncher launcher, SessionEnvironment sessionEnvironment,
-                      ForwardingPolicy forwarding, SshLimits limits, Path stateDir) {
+                      ForwardingPolicy forwarding, SshLimits limits, ClientAlive clientAlive, Path stateDir) {
         this.listen = listen;
         this.hostKey = hostKey;
         this.hostKeyFingerprint = Fingerprints.sha256(hostKey.getPublic());
@@ -91,6 +92,7 @@ public final class SshService implements AutoCloseable {
         this.sessionEnvironment = sessionEnvironment;
         this.forwarding = forwarding;
         this.limits = limits;
+        this.clientAlive = clientAlive;
         this.authenticator = new TrustedKeyAuthenticator(limits.maxAuthTries());
         this.stateFile = new EnableStateFile(stateDir);
     }
@@ -255,6 +257,7 @@ public final class SshService implements AutoCloseable {
         CoreModuleProperties.TCP_NODELAY.set(sshd, true);
         sshd.addSessionListener(new PromptNewKeysAck());
         sshd.addSessionListener(new StartupLimiter(limits.maxStartups()));
+        sshd.addSessionListener(new ClientAliveCheck(clientAlive));
         // sshd's MaxAuthTries counts failed keys (TrustedKeyAuthenticator). MINA counts every request after the first
         // and ends the connection past its cap: one more than the tries lets a working key (a query and a signed
         // request) follow five failures, and still ends it after as many failures of keys that never reach an
