@@ -14,6 +14,7 @@ import org.apache.sshd.common.util.buffer.Buffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.LogText;
 
 /**
@@ -94,7 +95,7 @@ final class ClientAliveCheck implements SessionListener {
             try {
                 check();
             } catch (RuntimeException e) { // an exception would end the ticks without a word
-                LOG.warn("keepalive to {} failed: {}", session.getRemoteAddress(), e.toString(), e);
+                LOG.warn("keepalive to {} failed: {}", Addresses.of(session.getRemoteAddress()), e.toString(), e);
             }
         }
 
@@ -106,7 +107,7 @@ final class ClientAliveCheck implements SessionListener {
             if (settings.closes() && unanswered >= settings.countMax()) {
                 LOG.info("closed connection: remote={} user={} reason=client not responding ({} keepalives {} s apart "
                                 + "unanswered, last answer {} ms ago; --client-alive-interval, --client-alive-count-max)",
-                        session.getRemoteAddress(), LogText.escape(session.getUsername()), unanswered,
+                        Addresses.of(session.getRemoteAddress()), LogText.escape(session.getUsername()), unanswered,
                         settings.interval().toSeconds(), Duration.between(answered, Instant.now()).toMillis());
                 cancel();
                 session.close(true);
@@ -119,7 +120,7 @@ final class ClientAliveCheck implements SessionListener {
                 request.putBoolean(true);
                 session.request(request, REQUEST, (cmd, reply) -> answered());
             } catch (IOException e) {
-                LOG.debug("keepalive to {} not sent: {}", session.getRemoteAddress(), e.toString());
+                LOG.debug("keepalive to {} not sent: {}", Addresses.of(session.getRemoteAddress()), e.toString());
             }
         }
     }

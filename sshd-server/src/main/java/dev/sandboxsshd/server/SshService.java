@@ -57,6 +57,7 @@ import dev.sandboxsshd.server.session.UserSessionFactory;
 import dev.sandboxsshd.sftp.DescriptorReserve;
 import dev.sandboxsshd.sftp.ScpCommands;
 import dev.sandboxsshd.sftp.UserSftpSubsystemFactory;
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.LogText;
 import dev.sandboxsshd.shell.SessionEnvironment;
 import dev.sandboxsshd.shell.UserLauncher;
@@ -268,7 +269,7 @@ public final class SshService implements AutoCloseable {
             public boolean handleAuthCountDisconnectReason(Session session, Service service, String serviceName,
                                                            String method, String user, int count, int max) {
                 LOG.warn("refused authentication: remote={} user={} reason=too many authentication failures ({})",
-                        session.getRemoteAddress(), LogText.escape(user), max);
+                        Addresses.of(session.getRemoteAddress()), LogText.escape(user), max);
                 return false; // MINA disconnects
             }
         });

@@ -13,6 +13,7 @@ import org.apache.sshd.server.session.SessionFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.LogText;
 
 /**
@@ -55,7 +56,8 @@ public final class IdentificationCheckingSession extends ServerSessionImpl {
             return super.readIdentification(buffer);
         } catch (SshException e) {
             // MINA's own refusals (another protocol version, extra lines) get the same one line
-            LOG.warn("refused connection: remote={} reason={}", getClientAddress(), LogText.escape(e.getMessage()));
+            LOG.warn("refused connection: remote={} reason={}", Addresses.of(getClientAddress()),
+                    LogText.escape(e.getMessage()));
             throw e;
         }
     }
@@ -65,7 +67,8 @@ public final class IdentificationCheckingSession extends ServerSessionImpl {
         byte[] start = new byte[length];
         System.arraycopy(buffer.array(), buffer.rpos(), start, 0, length);
         buffer.rpos(buffer.wpos()); // nothing of it is read as SSH
-        LOG.warn("refused connection: remote={} reason=invalid identification string \"{}\"", getClientAddress(),
+        LOG.warn("refused connection: remote={} reason=invalid identification string \"{}\"",
+                Addresses.of(getClientAddress()),
                 LogText.escape(new String(start, StandardCharsets.ISO_8859_1)));
         getIoSession().writeBuffer(new ByteArrayBuffer(INVALID)).addListener(written -> close(true));
     }
