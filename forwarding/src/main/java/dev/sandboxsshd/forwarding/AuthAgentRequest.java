@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.keys.SessionUser;
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.LogText;
 
 /**
@@ -48,7 +49,7 @@ public final class AuthAgentRequest implements RequestHandler<Channel> {
             }
         }
         if (refusal.isPresent()) {
-            LOG.warn("refused agent forwarding: originator {} user={} reason={}", session.getRemoteAddress(),
+            LOG.warn("refused agent forwarding: originator {} user={} reason={}", Addresses.of(session.getRemoteAddress()),
                     LogText.escape(session.getUsername()), refusal.get());
             return Result.ReplyFailure;
         }

@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.keys.SessionUser;
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.LogText;
 import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.UserIdentity;
@@ -104,7 +105,7 @@ public final class DirectStreamLocalChannel extends AbstractServerChannel {
     private void refuse(OpenFuture opened, String path, int reasonCode, String reason) {
         Session session = getSession();
         LOG.warn("refused local stream forward: originator {} user={} target {} reason={}",
-                session.getRemoteAddress(), LogText.escape(session.getUsername()), LogText.escape(path), LogText.escape(reason));
+                Addresses.of(session.getRemoteAddress()), LogText.escape(session.getUsername()), LogText.escape(path), LogText.escape(reason));
         SshChannelOpenException failure = new SshChannelOpenException(getChannelId(), reasonCode, reason);
         signalChannelOpenFailure(failure);
         try {

@@ -22,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.keys.SessionUser;
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.ArrayPool;
 import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.UserIdentity;
@@ -54,7 +55,7 @@ public final class DirectTcpipChannel extends TcpipServerChannel {
             return UserIdentity.runAs(user, "direct-tcpip", SOCKET_TIMEOUT, () -> super.doInit(buffer));
         } catch (IOException e) {
             LOG.warn("refused local port forward: originator {} user={} reason=cannot act as the user: {}",
-                    getSession().getRemoteAddress(), user.name(), e.getMessage());
+                    Addresses.of(getSession().getRemoteAddress()), user.name(), e.getMessage());
             OpenFuture failed = new DefaultOpenFuture(this, this);
             failed.setException(new SshChannelOpenException(getChannelId(), SshConstants.SSH_OPEN_CONNECT_FAILED, e.getMessage()));
             close(true);

@@ -5,6 +5,8 @@ import java.nio.channels.SocketChannel;
 
 import org.apache.sshd.common.util.buffer.Buffer;
 
+import dev.sandboxsshd.shell.Addresses;
+
 /**
  * {@code forwarded-tcpip}: a connection accepted on a {@code tcpip-forward} listener. It names the listen address
  * exactly as the client sent it ({@code ""} for {@code -R *:port}, {@code localhost} for {@code -R port}) and the
@@ -27,7 +29,7 @@ final class ForwardedTcpipChannel extends BridgedClientChannel {
     protected void putOpenFields(Buffer buffer) {
         buffer.putString(requestedHost);
         buffer.putUInt(boundPort);
-        buffer.putString(originator.getAddress().getHostAddress());
+        buffer.putString(Addresses.ip(originator.getAddress()));
         buffer.putUInt(originator.getPort());
     }
 }

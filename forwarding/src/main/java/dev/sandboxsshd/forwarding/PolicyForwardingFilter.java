@@ -8,6 +8,7 @@ import org.apache.sshd.server.forward.ForwardingFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.LogText;
 
 
@@ -41,7 +42,7 @@ public final class PolicyForwardingFilter implements ForwardingFilter {
                 ? policy.refuseDirectTcp(address.getHostName(), address.getPort())
                 : Optional.of("unsupported forwarding type " + type);
         refusal.ifPresent(reason -> LOG.warn("refused local port forward: originator {} user={} target {} port {} reason={}",
-                session.getRemoteAddress(), LogText.escape(session.getUsername()), LogText.escape(address.getHostName()),
+                Addresses.of(session.getRemoteAddress()), LogText.escape(session.getUsername()), LogText.escape(address.getHostName()),
                 address.getPort(), LogText.escape(reason)));
         return refusal.isEmpty();
     }

@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.keys.SessionUser;
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.LogText;
 import dev.sandboxsshd.shell.PosixUser;
 
@@ -44,7 +45,7 @@ public final class StreamLocalForwardRequest extends GlobalRequest {
         }
         if (refusal.isPresent()) {
             LOG.warn("refused remote stream forward: originator {} user={} listen {} reason={}",
-                    session.getRemoteAddress(), LogText.escape(session.getUsername()), LogText.escape(path),
+                    Addresses.of(session.getRemoteAddress()), LogText.escape(session.getUsername()), LogText.escape(path),
                     LogText.escape(refusal.get()));
             return Result.ReplyFailure;
         }

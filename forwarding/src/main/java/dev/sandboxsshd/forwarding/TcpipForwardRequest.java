@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.keys.SessionUser;
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.LogText;
 import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.UserIdentity;
@@ -58,7 +59,7 @@ public final class TcpipForwardRequest extends GlobalRequest {
         }
         if (refusal.isPresent()) {
             LOG.warn("refused remote port forward: originator {} user={} listen '{}' port {} reason={}",
-                    session.getRemoteAddress(), LogText.escape(session.getUsername()), LogText.escape(requested.host()),
+                    Addresses.of(session.getRemoteAddress()), LogText.escape(session.getUsername()), LogText.escape(requested.host()),
                     requested.port(), LogText.escape(refusal.get()));
             return Result.ReplyFailure;
         }

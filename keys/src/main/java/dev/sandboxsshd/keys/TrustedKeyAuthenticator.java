@@ -14,6 +14,7 @@ import org.apache.sshd.server.session.ServerSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.LogText;
 import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.UserDatabase;
@@ -79,11 +80,11 @@ public final class TrustedKeyAuthenticator implements PublickeyAuthenticator {
      */
     void refuse(ServerSession session, String requested, String key, String reason) {
         LOG.warn("refused publickey auth: remote={} user={} key={} reason={}",
-                session.getClientAddress(), LogText.escape(requested), key, reason);
+                Addresses.of(session.getClientAddress()), LogText.escape(requested), key, reason);
         int failures = session.computeAttributeIfAbsent(FAILURES, k -> new AtomicInteger()).incrementAndGet();
         if (failures >= maxAuthTries) {
             LOG.warn("refused authentication: remote={} user={} reason=too many authentication failures ({})",
-                    session.getClientAddress(), LogText.escape(requested), failures);
+                    Addresses.of(session.getClientAddress()), LogText.escape(requested), failures);
             try {
                 // sshd's words; its code (2, protocol error) would make MINA send a generic text instead
                 session.disconnect(SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE,

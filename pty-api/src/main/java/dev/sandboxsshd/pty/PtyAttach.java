@@ -17,6 +17,8 @@ import org.eclipse.jetty.websocket.server.WebSocketCreator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.Addresses;
+
 /**
  * {@code GET /api/v1/pty/{id}/ws}: the upgrade is accepted only with the session's token, from the
  * {@code X-PTY-Token} header or the {@code token} query parameter; otherwise 401 before any upgrade, the same
@@ -51,7 +53,8 @@ public final class PtyAttach implements WebSocketCreator {
         Optional<PtySession> session = sessions.attachable(id, tokens);
         if (session.isEmpty()) {
             boolean none = tokens.stream().allMatch(t -> t == null);
-            LOG.warn("refused pty attach: remote={} session={} reason={}", Request.getRemoteAddr(request), id,
+            LOG.warn("refused pty attach: remote={} session={} reason={}",
+                    Addresses.of(request.getConnectionMetaData().getRemoteSocketAddress()), id,
                     none ? "no token" : "unknown session or wrong token");
             response.setStatus(401);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");

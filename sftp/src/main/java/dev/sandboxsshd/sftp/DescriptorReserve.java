@@ -6,6 +6,7 @@ import org.apache.sshd.sftp.common.SftpException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.LibC;
 import dev.sandboxsshd.shell.LogText;
 
@@ -57,7 +58,7 @@ public final class DescriptorReserve {
         if (probe < 0 || probe >= limit - reserve) {
             LOG.warn("refused sftp open: remote={} user={} path={} reason=fewer than {} file descriptors free"
                             + " (RLIMIT_NOFILE {}, reserved for logins, the API and PTYs)",
-                    session.getRemoteAddress(), LogText.escape(session.getUsername()),
+                    Addresses.of(session.getRemoteAddress()), LogText.escape(session.getUsername()),
                     LogText.escape(String.valueOf(path)), reserve, limit);
             throw new SftpException(SftpConstants.SSH_FX_FAILURE,
                     "Too many open files: the server keeps its last " + reserve + " descriptors for logins");

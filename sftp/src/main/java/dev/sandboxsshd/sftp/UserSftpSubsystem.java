@@ -35,6 +35,7 @@ import org.apache.sshd.sftp.server.SftpSubsystemConfigurator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.ArrayPool;
 import dev.sandboxsshd.shell.FileSystemStats;
 import dev.sandboxsshd.shell.LibC;
@@ -115,7 +116,7 @@ final class UserSftpSubsystem extends SftpSubsystem {
         long refusedLength = framing.read(buf, start, len, enqueue);
         if (refusedLength >= 0) {
             LOG.warn("refused sftp message: remote={} user={} length={} max={}; closing the sftp session",
-                    channel.getSession().getRemoteAddress(), LogText.escape(channel.getSession().getUsername()),
+                    Addresses.of(channel.getSession().getRemoteAddress()), LogText.escape(channel.getSession().getUsername()),
                     refusedLength, MAX_MESSAGE);
             callback.onExit(SftpConstants.SSH_FX_BAD_MESSAGE, "message too long");
         }
@@ -189,7 +190,7 @@ final class UserSftpSubsystem extends SftpSubsystem {
             super.doProcess(buffer, length, type, id);
         } catch (BufferException | IndexOutOfBoundsException | IllegalArgumentException | IllegalStateException e) {
             LOG.warn("refused malformed sftp request: remote={} user={} type={} id={} reason={}",
-                    getServerSession().getRemoteAddress(), LogText.escape(getServerSession().getUsername()), type, id,
+                    Addresses.of(getServerSession().getRemoteAddress()), LogText.escape(getServerSession().getUsername()), type, id,
                     LogText.escape(e.toString()));
             sendStatus(prepareReply(buffer), id, SftpConstants.SSH_FX_BAD_MESSAGE, "malformed request: " + e.getMessage());
         }
@@ -442,7 +443,7 @@ final class UserSftpSubsystem extends SftpSubsystem {
     protected String generateFileHandle(Path file) throws IOException {
         if (handles.size() >= maxHandleCount) {
             LOG.warn("refused sftp open: remote={} user={} path={} reason=open handles at the limit ({})",
-                    getServerSession().getRemoteAddress(), LogText.escape(getServerSession().getUsername()),
+                    Addresses.of(getServerSession().getRemoteAddress()), LogText.escape(getServerSession().getUsername()),
                     LogText.escape(String.valueOf(file)), maxHandleCount);
             throw new SftpException(SftpConstants.SSH_FX_FAILURE, "Too many open handles (" + maxHandleCount + ")");
         }

@@ -15,6 +15,7 @@ import dev.sandboxsshd.api.Refused;
 import dev.sandboxsshd.api.Routes;
 import dev.sandboxsshd.pty.PtyRoutes;
 import dev.sandboxsshd.pty.PtySessions;
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.LogText;
 
 /**
@@ -64,7 +65,8 @@ public final class ApiServer implements AutoCloseable {
     private static void checkBearer(ApiToken token, Request request) throws Refused {
         String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
         if (auth == null || !auth.startsWith("Bearer ") || !token.matches(auth.substring(7).strip())) {
-            LOG.warn("refused api call: remote={} {} {} reason={}", Request.getRemoteAddr(request),
+            LOG.warn("refused api call: remote={} {} {} reason={}",
+                    Addresses.of(request.getConnectionMetaData().getRemoteSocketAddress()),
                     LogText.escape(request.getMethod()), LogText.escape(request.getHttpURI().getPath()),
                     auth == null ? "no bearer token" : "wrong bearer token");
             throw new Refused(Kind.UNAUTHENTICATED, auth == null ? "missing bearer token" : "invalid bearer token");

@@ -19,6 +19,7 @@ import org.apache.sshd.server.channel.ChannelSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.LogText;
 
 /**
@@ -47,7 +48,7 @@ final class ChannelLimits {
             public Channel createChannel(Session session) throws IOException {
                 Optional<String> refusal = refusal(session, factory.getName(), limits);
                 if (refusal.isPresent()) {
-                    LOG.warn("refused channel: remote={} user={} type={} reason={}", session.getRemoteAddress(),
+                    LOG.warn("refused channel: remote={} user={} type={} reason={}", Addresses.of(session.getRemoteAddress()),
                             LogText.escape(session.getUsername()), factory.getName(), refusal.get());
                     return new Refused(factory.getName());
                 }

@@ -16,7 +16,8 @@ import dev.sandboxsshd.shell.SessionEnvironment;
 public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDir, Path apiTokenFile, String hostname,
                             boolean setHostname, Path enableKey, String backendUser, ForwardingOptions forwarding,
                             String ptyUser, Duration ptyIdleTimeout, SessionEnvironment.Mode sessionEnv,
-                            SshLimits limits, int maxPtySessions, MemoryLimits memory, OperatingOptions operating) {
+                            SshLimits limits, int maxPtySessions, MemoryLimits memory, ClientAlive clientAlive,
+                            OperatingOptions operating) {
 
     /** Thrown for a bad command line; the message is the one line to print before exiting 2 (none: print help). */
     public static final class UsageException extends Exception {
@@ -50,6 +51,7 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
                 flags.get(PTY_USER), Duration.ofSeconds(flags.get(PTY_IDLE_TIMEOUT)), flags.get(SESSION_ENV), limits,
                 flags.get(MAX_PTY_SESSIONS), new MemoryLimits(flags.get(MAX_QUEUED_OUTPUT) * 1024L * 1024,
                         flags.get(MAX_CHANNEL_OUTPUT) * 1024L, Duration.ofSeconds(flags.get(IDLE_GIVE_BACK))),
+                new ClientAlive(Duration.ofSeconds(flags.get(CLIENT_ALIVE_INTERVAL)), flags.get(CLIENT_ALIVE_COUNT_MAX)),
                 new OperatingOptions(flags.get(PROXY_PROTOCOL_FROM)));
     }
 }

@@ -96,6 +96,18 @@ public final class Flags {
     public static final Flag<Long> IDLE_GIVE_BACK = Flag.value("--idle-give-back", "SECONDS", Flags::seconds,
             Default.of(MemoryLimits.DEFAULT_IDLE_GIVE_BACK.toSeconds()), "once no SSH channel is open and no PTY "
                     + "client attached for this long, shrink the heap and hand free memory back to the system");
+    /**
+     * sshd's ClientAliveInterval, off (0) in sshd_config's default; on here because a backend behind a proxy is where
+     * a client vanishes without a FIN: 30 s is the Tensorlake CLI's own ServerAliveInterval, so both ends give up on
+     * the same ~2 minutes of silence, and it is below the idle timeouts of the NATs and load balancers in between.
+     */
+    public static final Flag<Long> CLIENT_ALIVE_INTERVAL = Flag.value("--client-alive-interval", "SECONDS",
+            Flags::secondsOrZero, Default.of(30L),
+            "after this long with nothing from a client, ask it for a reply (`keepalive@openssh.com`); 0: never");
+    /** sshd's ClientAliveCountMax and its default. */
+    public static final Flag<Integer> CLIENT_ALIVE_COUNT_MAX = Flag.value("--client-alive-count-max", "N",
+            Flags::countOrZero, Default.of(3),
+            "close a connection (hanging up its processes) that left this many in a row unanswered; 0: never");
     public static final Flag<Boolean> HELP = Flag.toggle("--help", "",
             "all of this; a bad flag prints one line naming it and exits 2");
 
@@ -104,7 +116,7 @@ public final class Flags {
             SET_HOSTNAME, ENABLE_KEY, BACKEND_USER, NO_FORWARDING, NO_AGENT_FORWARDING, GATEWAY_PORTS,
             STREAM_LOCAL_BIND_UNLINK, PTY_USER, PTY_IDLE_TIMEOUT, SESSION_ENV, MAX_STARTUPS, MAX_AUTH_TRIES, MAX_SESSIONS,
             MAX_CHANNELS, MAX_SFTP_HANDLES, SFTP_FD_RESERVE, MAX_PTY_SESSIONS, MAX_QUEUED_OUTPUT, MAX_CHANNEL_OUTPUT,
-            IDLE_GIVE_BACK, PROXY_PROTOCOL_FROM, HELP);
+            IDLE_GIVE_BACK, CLIENT_ALIVE_INTERVAL, CLIENT_ALIVE_COUNT_MAX, PROXY_PROTOCOL_FROM, HELP);
 
     private static final int HELP_COLUMN = 28;
     private static final int HELP_WIDTH = 116;
@@ -284,6 +296,30 @@ public final class Flags {
             throw new IllegalArgumentException("must be at least 1 second, got " + n);
         }
         return n;
+    }
+
+    private static long secondsOrZero(String value) {
+        try {
+            long n = Long.parseLong(value);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new IllegalArgumentException("'" + value + "' is not a whole number of seconds (0 or more)");
+    }
+
+    private static int countOrZero(String value) {
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new IllegalArgumentException("'" + value + "' is not a whole number (0 or more)");
     }
 
     private static String validHostname(String name) {

@@ -1,7 +1,8 @@
 package dev.sandboxsshd.server;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
+
+import dev.sandboxsshd.shell.Addresses;
 
 /** A listen address given as {@code HOST:PORT} ({@code [v6]:PORT} for IPv6); port 0 picks a free port. */
 public record HostPort(String host, int port) {
@@ -33,9 +34,7 @@ public record HostPort(String host, int port) {
     }
 
     public static String format(InetSocketAddress address) {
-        InetAddress ip = address.getAddress();
-        String host = ip == null ? address.getHostString() : ip.getHostAddress();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+        return Addresses.of(address);
     }
 
     @Override

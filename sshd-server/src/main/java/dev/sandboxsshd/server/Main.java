@@ -112,8 +112,8 @@ public final class Main {
         SessionEnvironment sessionEnvironment = new SessionEnvironment(options.sessionEnv(), System.getenv(),
                 SessionEnvironment.PAM_ENV_FILES);
         SshService ssh = new SshService(options.sshListen(), hostKey, launcher, sessionEnvironment,
-                new OpenSshForwardingPolicy(options.forwarding()), options.limits(), options.memory(), stateDir,
-                options.operating());
+                new OpenSshForwardingPolicy(options.forwarding()), options.limits(), options.memory(),
+                options.clientAlive(), stateDir, options.operating());
 
         // SSH comes back (or up) before the API answers, so nobody ever sees a restarted daemon as disabled.
         if (options.enableKey() != null) {

@@ -59,6 +59,7 @@ import dev.sandboxsshd.server.session.UserSessionFactory;
 import dev.sandboxsshd.sftp.DescriptorReserve;
 import dev.sandboxsshd.sftp.ScpCommands;
 import dev.sandboxsshd.sftp.UserSftpSubsystemFactory;
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.LogText;
 import dev.sandboxsshd.shell.OutputBudget;
 import dev.sandboxsshd.shell.SessionEnvironment;
@@ -83,19 +84,22 @@ public final class SshService implements AutoCloseable {
     private final SshLimits limits;
     /** One for the daemon: what every connection's channels may queue together. */
     private final OutputBudget output;
+    private final ClientAlive clientAlive;
     private final EnableStateFile stateFile;
     private final TrustedKeyAuthenticator authenticator;
     private final OperatingOptions operating;
     private SshServer server;
 
     public SshService(HostPort listen, KeyPair hostKey, UserLauncher launcher, SessionEnvironment sessionEnvironment,
-                      ForwardingPolicy forwarding, SshLimits limits, MemoryLimits memory, Path stateDir) {
-        this(listen, hostKey, launcher, sessionEnvironment, forwarding, limits, memory, stateDir, OperatingOptions.NONE);
+                      ForwardingPolicy forwarding, SshLimits limits, MemoryLimits memory, ClientAlive clientAlive,
+                      Path stateDir) {
+        this(listen, hostKey, launcher, sessionEnvironment, forwarding, limits, memory, clientAlive, stateDir,
+                OperatingOptions.NONE);
     }
 
     public SshService(HostPort listen, KeyPair hostKey, UserLauncher launcher, SessionEnvironment sessionEnvironment,
-                      ForwardingPolicy forwarding, SshLimits limits, MemoryLimits memory, Path stateDir,
-                      OperatingOptions operating) {
+                      ForwardingPolicy forwarding, SshLimits limits, MemoryLimits memory, ClientAlive clientAlive,
+                      Path stateDir, OperatingOptions operating) {
         this.operating = operating;
         this.listen = listen;
         this.hostKey = hostKey;
@@ -105,6 +109,7 @@ public final class SshService implements AutoCloseable {
         this.forwarding = forwarding;
         this.limits = limits;
         this.output = memory.outputBudget();
+        this.clientAlive = clientAlive;
         this.authenticator = new TrustedKeyAuthenticator(limits.maxAuthTries());
         this.stateFile = new EnableStateFile(stateDir);
     }
@@ -295,6 +300,7 @@ public final class SshService implements AutoCloseable {
         CoreModuleProperties.SOCKET_BACKLOG.set(sshd, 128);
         sshd.addSessionListener(new PromptNewKeysAck());
         sshd.addSessionListener(new StartupLimiter(limits.maxStartups()));
+        sshd.addSessionListener(new ClientAliveCheck(clientAlive));
         // sshd's MaxAuthTries counts failed keys (TrustedKeyAuthenticator). MINA counts every request after the first
         // and ends the connection past its cap: one more than the tries lets a working key (a query and a signed
         // request) follow five failures, and still ends it after as many failures of keys that never reach an
@@ -305,7 +311,7 @@ public final class SshService implements AutoCloseable {
             public boolean handleAuthCountDisconnectReason(Session session, Service service, String serviceName,
                                                            String method, String user, int count, int max) {
                 LOG.warn("refused authentication: remote={} user={} reason=too many authentication failures ({})",
-                        session.getRemoteAddress(), LogText.escape(user), max);
+                        Addresses.of(session.getRemoteAddress()), LogText.escape(user), max);
                 return false; // MINA disconnects
             }
         });

@@ -9,6 +9,8 @@ import org.apache.sshd.common.session.SessionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.Addresses;
+
 /**
  * sshd's MaxStartups: counts connections that have not authenticated yet and closes a new one past the limit as
  * soon as it exists, before anything is read from it. With the count bounded, so is the memory that connections
@@ -31,7 +33,7 @@ final class StartupLimiter implements SessionListener {
         double drop = limit.dropProbability(now);
         if (drop > 0 && ThreadLocalRandom.current().nextDouble() < drop) {
             LOG.warn("refused connection: remote={} reason=past MaxStartups {} ({} unauthenticated)",
-                    session.getRemoteAddress(), limit, now);
+                    Addresses.of(session.getRemoteAddress()), limit, now);
             session.close(true);
             return;
         }

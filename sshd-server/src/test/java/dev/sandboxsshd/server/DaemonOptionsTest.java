@@ -50,6 +50,20 @@ class DaemonOptionsTest {
         assertEquals(SessionEnvironment.Mode.IMAGE, o.sessionEnv());
         assertEquals(new SshLimits(new SshLimits.Startups(10, 30, 100), 6, 10, 100, 256, 0), o.limits());
         assertEquals(64, o.maxPtySessions());
+        assertEquals(new ClientAlive(Duration.ofSeconds(30), 3), o.clientAlive());
+    }
+
+    @Test
+    void clientAliveAsSshdTakesZeroForNever() throws Exception {
+        assertEquals(new ClientAlive(Duration.ofSeconds(1), 5),
+                parse(ROOT, "--client-alive-interval", "1", "--client-alive-count-max", "5").clientAlive());
+        ClientAlive never = parse(ROOT, "--client-alive-interval", "0").clientAlive();
+        assertFalse(never.sends());
+        assertFalse(never.closes());
+        ClientAlive onlySends = parse(ROOT, "--client-alive-count-max", "0").clientAlive();
+        assertTrue(onlySends.sends());
+        assertFalse(onlySends.closes());
+        assertEquals(Duration.ofSeconds(120), parse(ROOT).clientAlive().silenceLimit());
     }
 
     @Test
@@ -138,6 +152,9 @@ class DaemonOptionsTest {
             "--max-pty-sessions -1|--max-pty-sessions: '-1' is not a whole number of at least 1",
             "--max-sftp-handles 1.5|--max-sftp-handles: '1.5' is not a whole number of at least 1",
             "--max-sessions 20 --max-channels 10|--max-channels must be at least --max-sessions",
+            "--client-alive-interval -1|--client-alive-interval: '-1' is not a whole number of seconds (0 or more)",
+            "--client-alive-interval 1.5|--client-alive-interval: '1.5' is not a whole number of seconds (0 or more)",
+            "--client-alive-count-max x|--client-alive-count-max: 'x' is not a whole number (0 or more)",
     })
     void badFlagIsOneLine(String args, String message) {
         assertEquals(message, error(args.split(" ")));

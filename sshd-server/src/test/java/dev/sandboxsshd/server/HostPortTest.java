@@ -42,7 +42,7 @@ class HostPortTest {
     @Test
     void formatsBoundAddresses() throws Exception {
         assertEquals("127.0.0.1:7422", HostPort.format(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 7422)));
-        assertEquals("[0:0:0:0:0:0:0:1]:22", HostPort.format(new InetSocketAddress(InetAddress.getByName("::1"), 22)));
+        assertEquals("[::1]:22", HostPort.format(new InetSocketAddress(InetAddress.getByName("::1"), 22)));
         assertEquals("example.invalid:1", HostPort.format(InetSocketAddress.createUnresolved("example.invalid", 1)));
     }
 }

@@ -108,6 +108,38 @@ class LoginEnvironmentIT {
         assertEquals(Path.of(user.shell()).getFileName() + "\n", r.out());
     }
 
+    /** sshd writes addresses in RFC 5952's form: {@code ::1 56982 ::1 22}, not Java's {@code 0:0:0:0:0:0:0:1}. */
+    @Test
+    void overIpv6TheEnvironmentAndTheLogWriteAddressesAsOpenSsh() throws Exception {
+        assumeTrue(loopbackV6(), "needs IPv6 on the loopback interface (::1)");
+        try (SshFixture v6 = SshFixture.start(dir.resolve("v6"), "--ssh-listen", "[::1]:0")) {
+            int port = v6.daemon.sshPort();
+            assertEquals("[::1]:" + port, v6.daemon.status().body().get("listen").asText());
+            Map<String, String> env = env(ssh6(v6.ssh, "env -0"));
+            assertTrue(env.get("SSH_CLIENT").matches("::1 \\d+ " + port), env.get("SSH_CLIENT"));
+            assertTrue(env.get("SSH_CONNECTION").matches("::1 \\d+ ::1 " + port), env.get("SSH_CONNECTION"));
+            // a refusal's log line: the same form, bracketed with its port
+            ClientKey stranger = ClientKey.ed25519(dir.resolve("v6-stranger"), "stranger");
+            assertEquals(255, ssh6(new OpenSsh(port, v6.user, stranger), "true").exit());
+            v6.daemon.awaitLogLine("refused publickey auth: remote=[::1]:", "user=" + v6.user);
+        }
+    }
+
+    private static boolean loopbackV6() {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("::1"))) {
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** {@code ssh -6} to {@code ::1}. */
+    private static OpenSsh.Result ssh6(OpenSsh client, String command) throws Exception {
+        List<String> argv = new java.util.ArrayList<>(client.baseArgs("ssh"));
+        argv.addAll(List.of("-6", "-o", "LogLevel=ERROR", user.name() + "@::1", command));
+        return OpenSsh.exec(argv, null, null);
+    }
+
     private static Map<String, String> env(OpenSsh.Result r) {
         assertEquals(0, r.exit(), r.stderr());
         Map<String, String> env = new HashMap<>();

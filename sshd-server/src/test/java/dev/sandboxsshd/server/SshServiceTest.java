@@ -31,7 +31,8 @@ class SshServiceTest {
         SshService service = new SshService(HostPort.parse("127.0.0.1:0"),
                 KeyPairGenerator.getInstance("Ed25519").generateKeyPair(), null,
                 new SessionEnvironment(SessionEnvironment.Mode.CLEAN, Map.of(), List.of()),
-                new OpenSshForwardingPolicy(defaults.forwarding()), defaults.limits(), defaults.memory(), state);
+                new OpenSshForwardingPolicy(defaults.forwarding()), defaults.limits(), defaults.memory(),
+                defaults.clientAlive(), state);
         SshServer sshd = service.build();
         Duration wait = CoreModuleProperties.WAIT_FOR_SPACE_TIMEOUT.getRequired(sshd);
         assertTrue(wait.compareTo(Duration.ofDays(365)) >= 0, "a stopped client fails its channel after " + wait);

@@ -9,6 +9,7 @@ import org.apache.sshd.server.channel.ChannelSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.LogText;
 
 /** The {@code env} channel request: stores accepted names, fails the rest. One instance per channel. */
@@ -30,7 +31,7 @@ final class EnvRequest implements RequestHandler<Channel> {
         }
         if (accepted.incrementAndGet() > AcceptedEnvironment.MAX_VARIABLES) {
             LOG.warn("refused env request: too many variables (max {}) remote={} name={}",
-                    AcceptedEnvironment.MAX_VARIABLES, channel.getSession().getRemoteAddress(), LogText.escape(name));
+                    AcceptedEnvironment.MAX_VARIABLES, Addresses.of(channel.getSession().getRemoteAddress()), LogText.escape(name));
             return Result.ReplyFailure;
         }
         ((ChannelSession) channel).getEnvironment().set(name, value);

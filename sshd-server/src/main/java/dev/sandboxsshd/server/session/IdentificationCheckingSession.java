@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.server.proxy.ProxyHeader;
 import dev.sandboxsshd.server.proxy.ProxyProtocolAcceptor;
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.LogText;
 
 /**
@@ -75,7 +76,8 @@ public final class IdentificationCheckingSession extends ServerSessionImpl {
             return super.readIdentification(buffer);
         } catch (SshException e) {
             // MINA's own refusals (another protocol version, extra lines) get the same one line
-            LOG.warn("refused connection: remote={} reason={}", getClientAddress(), LogText.escape(e.getMessage()));
+            LOG.warn("refused connection: remote={} reason={}", Addresses.of(getClientAddress()),
+                    LogText.escape(e.getMessage()));
             throw e;
         }
     }
@@ -86,12 +88,13 @@ public final class IdentificationCheckingSession extends ServerSessionImpl {
         System.arraycopy(buffer.array(), buffer.rpos(), start, 0, length);
         buffer.rpos(buffer.wpos()); // nothing of it is read as SSH
         if (ProxyHeader.looksLikeHeader(start, 0, length)) {
-            LOG.warn("refused connection: remote={} reason={}", getClientAddress(),
+            LOG.warn("refused connection: remote={} reason={}", Addresses.of(getClientAddress()),
                     ProxyProtocolAcceptor.refusesHeaderFrom());
             close(true);
             return;
         }
-        LOG.warn("refused connection: remote={} reason=invalid identification string \"{}\"", getClientAddress(),
+        LOG.warn("refused connection: remote={} reason=invalid identification string \"{}\"",
+                Addresses.of(getClientAddress()),
                 LogText.escape(new String(start, StandardCharsets.ISO_8859_1)));
         getIoSession().writeBuffer(new ByteArrayBuffer(INVALID)).addListener(written -> close(true));
     }

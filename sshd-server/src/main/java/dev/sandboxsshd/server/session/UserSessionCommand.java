@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.forwarding.AuthAgentRequest;
 import dev.sandboxsshd.keys.SessionUser;
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.ExitStatus;
 import dev.sandboxsshd.shell.LaunchSpec;
 import dev.sandboxsshd.shell.SessionEnvironment;
@@ -116,7 +117,7 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
             env.addSignalListener(this);
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot start session for user={} remote={}: {}", user.name(),
-                    session.getSession().getRemoteAddress(), e.toString());
+                    Addresses.of(session.getSession().getRemoteAddress()), e.toString());
             fail("sandbox-sshd: cannot start " + (command == null ? "shell" : "command") + ": " + e.getMessage() + "\n");
         }
     }
@@ -159,9 +160,9 @@ final class UserSessionCommand implements Command, ChannelSessionAware, SignalLi
         SocketAddress remote = channel.getSession().getRemoteAddress();
         SocketAddress local = channel.getSession().getLocalAddress();
         if (remote instanceof InetSocketAddress r && local instanceof InetSocketAddress l) {
-            String client = r.getAddress().getHostAddress() + " " + r.getPort();
+            String client = Addresses.ip(r.getAddress()) + " " + r.getPort();
             environment.put("SSH_CLIENT", client + " " + l.getPort());
-            environment.put("SSH_CONNECTION", client + " " + l.getAddress().getHostAddress() + " " + l.getPort());
+            environment.put("SSH_CONNECTION", client + " " + Addresses.ip(l.getAddress()) + " " + l.getPort());
         }
     }
 
