@@ -48,6 +48,7 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
                 new ForwardingOptions(forwarding, flags.get(GATEWAY_PORTS), flags.get(STREAM_LOCAL_BIND_UNLINK),
                         !flags.get(NO_AGENT_FORWARDING)),
                 flags.get(PTY_USER), Duration.ofSeconds(flags.get(PTY_IDLE_TIMEOUT)), flags.get(SESSION_ENV), limits,
-                flags.get(MAX_PTY_SESSIONS), new OperatingOptions(flags.get(PROXY_PROTOCOL_FROM)));
+                flags.get(MAX_PTY_SESSIONS), new OperatingOptions(flags.get(PROXY_PROTOCOL_FROM),
+                        !flags.get(NO_METRICS), flags.get(AUDIT_LOG)));
     }
 }

@@ -86,6 +86,11 @@ public final class Flags {
             AddressRange::parseList, new Default<>("none", given -> List.of()),
             "addresses (a proxy) whose connections must start with a PROXY protocol v1/v2 header naming the client; "
                     + "a header from any other address is refused (see \"Operating\")");
+    public static final Flag<Boolean> NO_METRICS = Flag.toggle("--no-metrics", "served",
+            "no `GET /metrics` (Prometheus text format on the API listener, bearer token needed; see \"Operating\")");
+    public static final Flag<String> AUDIT_LOG = Flag.value("--audit-log", "FILE|-", Flags::auditTarget,
+            Default.none("none"), "append the audit trail to FILE (created mode 0600), `-` for standard output: one "
+                    + "JSON object per line (see \"Operating\")");
     public static final Flag<Boolean> HELP = Flag.toggle("--help", "",
             "all of this; a bad flag prints one line naming it and exits 2");
 
@@ -93,7 +98,7 @@ public final class Flags {
     public static final List<Flag<?>> ALL = List.of(API_LISTEN, SSH_LISTEN, STATE_DIR, API_TOKEN_FILE, HOSTNAME,
             SET_HOSTNAME, ENABLE_KEY, BACKEND_USER, NO_FORWARDING, NO_AGENT_FORWARDING, GATEWAY_PORTS,
             STREAM_LOCAL_BIND_UNLINK, PTY_USER, PTY_IDLE_TIMEOUT, SESSION_ENV, MAX_STARTUPS, MAX_AUTH_TRIES, MAX_SESSIONS,
-            MAX_CHANNELS, MAX_SFTP_HANDLES, SFTP_FD_RESERVE, MAX_PTY_SESSIONS, PROXY_PROTOCOL_FROM, HELP);
+            MAX_CHANNELS, MAX_SFTP_HANDLES, SFTP_FD_RESERVE, MAX_PTY_SESSIONS, PROXY_PROTOCOL_FROM, NO_METRICS, AUDIT_LOG, HELP);
 
     private static final int HELP_COLUMN = 28;
     private static final int HELP_WIDTH = 116;
@@ -229,6 +234,13 @@ public final class Flags {
             return Path.of(xdg, STATE_DIR_NAME);
         }
         return Path.of(machine.home(), ".local", "state", STATE_DIR_NAME);
+    }
+
+    private static String auditTarget(String value) {
+        if (value.isEmpty()) {
+            throw new IllegalArgumentException("needs a file name or -");
+        }
+        return value;
     }
 
     private static int positive(String value) {

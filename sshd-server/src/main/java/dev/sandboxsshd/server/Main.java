@@ -94,8 +94,11 @@ public final class Main {
         ChildReaper.get().adoptOrphans();
         SessionEnvironment sessionEnvironment = new SessionEnvironment(options.sessionEnv(), System.getenv(),
                 SessionEnvironment.PAM_ENV_FILES);
+        Operating operating = Operating.start(options.operating());
         SshService ssh = new SshService(options.sshListen(), hostKey, launcher, sessionEnvironment,
-                new OpenSshForwardingPolicy(options.forwarding()), options.limits(), stateDir, options.operating());
+                new OpenSshForwardingPolicy(options.forwarding()), options.limits(), stateDir, options.operating(),
+                operating.observer());
+        operating.count(ssh::sessionCount);
 
         // SSH comes back (or up) before the API answers, so nobody ever sees a restarted daemon as disabled.
         if (options.enableKey() != null) {
@@ -113,7 +116,8 @@ public final class Main {
                 .orElseThrow(() -> new Refused(Kind.FAILED, "the PTY user " + options.ptyUser() + " does not exist")),
                 options.ptyIdleTimeout(), PtySessions.DEFAULT_EXITED_GRACE, options.maxPtySessions(), System::nanoTime);
         ptys.startReaping(Duration.ofSeconds(1));
-        ApiServer api = new ApiServer(options.apiListen(), token, ssh, ptys);
+        operating.countPty(() -> ptys.list().size());
+        ApiServer api = new ApiServer(options.apiListen(), token, ssh, ptys, operating.servedMetrics());
         try {
             api.start();
         } catch (IOException e) {
@@ -140,6 +144,7 @@ public final class Main {
         DaemonStop stop = new DaemonStop(ssh, ptys, api, ChildReaper.get());
         stop.install();
         stop.await();
+        operating.close();
     }
 
     private static String connectHost(String listen) {

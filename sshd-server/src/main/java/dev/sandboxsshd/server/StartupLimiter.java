@@ -9,6 +9,8 @@ import org.apache.sshd.common.session.SessionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.server.ops.Refusals;
+
 /**
  * sshd's MaxStartups: counts connections that have not authenticated yet and closes a new one past the limit as
  * soon as it exists, before anything is read from it. With the count bounded, so is the memory that connections
@@ -32,6 +34,7 @@ final class StartupLimiter implements SessionListener {
         if (drop > 0 && ThreadLocalRandom.current().nextDouble() < drop) {
             LOG.warn("refused connection: remote={} reason=past MaxStartups {} ({} unauthenticated)",
                     session.getRemoteAddress(), limit, now);
+            Refusals.connection(session, "max_startups", "max_startups");
             session.close(true);
             return;
         }
