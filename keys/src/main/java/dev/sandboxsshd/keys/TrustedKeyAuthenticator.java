@@ -31,10 +31,16 @@ public final class TrustedKeyAuthenticator implements PublickeyAuthenticator {
 
     private final AtomicReference<TrustedKey> trusted = new AtomicReference<>();
     private final int maxAuthTries;
+    private final AuthEvents events;
 
     /** @param maxAuthTries sshd's MaxAuthTries: the failure that reaches it ends the connection */
     public TrustedKeyAuthenticator(int maxAuthTries) {
+        this(maxAuthTries, AuthEvents.NONE);
+    }
+
+    public TrustedKeyAuthenticator(int maxAuthTries, AuthEvents events) {
         this.maxAuthTries = maxAuthTries;
+        this.events = events;
     }
 
     public void trust(TrustedKey key) {
@@ -64,6 +70,7 @@ public final class TrustedKeyAuthenticator implements PublickeyAuthenticator {
             Optional<PosixUser> user = UserDatabase.byName(username);
             if (user.isPresent()) {
                 SessionUser.bind(session, user.get());
+                events.accepted(session, username, KeyUtils.getKeyType(key) + " " + Fingerprints.sha256(key));
                 return true;
             }
             reason = "user no longer exists";
@@ -81,8 +88,10 @@ public final class TrustedKeyAuthenticator implements PublickeyAuthenticator {
     void refuse(ServerSession session, String requested, String key, String reason) {
         LOG.warn("refused publickey auth: remote={} user={} key={} reason={}",
                 Addresses.of(session.getClientAddress()), LogText.escape(requested), key, reason);
+        events.refused(session, requested, key, reason);
         int failures = session.computeAttributeIfAbsent(FAILURES, k -> new AtomicInteger()).incrementAndGet();
         if (failures >= maxAuthTries) {
+            events.tooManyFailures(session);
             LOG.warn("refused authentication: remote={} user={} reason=too many authentication failures ({})",
                     Addresses.of(session.getClientAddress()), LogText.escape(requested), failures);
             try {

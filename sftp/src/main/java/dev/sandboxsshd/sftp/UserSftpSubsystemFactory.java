@@ -9,6 +9,7 @@ import org.apache.sshd.server.command.Command;
 import org.apache.sshd.server.subsystem.SubsystemFactory;
 import org.apache.sshd.sftp.server.SftpErrorStatusDataHandler;
 import org.apache.sshd.sftp.server.SftpFileSystemAccessor;
+import org.apache.sshd.sftp.server.SftpEventListener;
 import org.apache.sshd.sftp.server.SftpSubsystem;
 import org.apache.sshd.sftp.server.SftpSubsystemConfigurator;
 import org.apache.sshd.sftp.server.SftpSubsystemFactory;
@@ -38,6 +39,11 @@ public final class UserSftpSubsystemFactory implements SubsystemFactory {
     public UserSftpSubsystemFactory(DescriptorReserve reserve, OutputBudget output) {
         this.reserve = reserve;
         this.output = output;
+    }
+
+    /** A listener every session's subsystem gets (the metrics and the audit trail's). */
+    public void addSftpEventListener(SftpEventListener listener) {
+        defaults.addSftpEventListener(listener);
     }
 
     @Override

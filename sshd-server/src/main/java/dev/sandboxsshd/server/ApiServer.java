@@ -14,6 +14,8 @@ import dev.sandboxsshd.api.Refused.Kind;
 import dev.sandboxsshd.api.Refused;
 import dev.sandboxsshd.api.Routes;
 import dev.sandboxsshd.pty.PtyRoutes;
+import dev.sandboxsshd.server.ops.Metrics;
+import dev.sandboxsshd.server.ops.MetricsHandler;
 import dev.sandboxsshd.pty.PtySessions;
 import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.LogText;
@@ -28,8 +30,11 @@ public final class ApiServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
 
-    /** {@code started}: the {@link System#nanoTime()} the daemon started at, for {@code /api/v1/info}'s uptime. */
-    public ApiServer(HostPort listen, ApiToken token, SshService ssh, PtySessions ptys, long started) {
+    /**
+     * @param started the {@link System#nanoTime()} the daemon started at, for {@code /api/v1/info}'s uptime
+     * @param metrics served at {@code GET /metrics} behind the bearer token; null for none
+     */
+    public ApiServer(HostPort listen, ApiToken token, SshService ssh, PtySessions ptys, long started, Metrics metrics) {
         // Jetty lets one idle thread go per idle timeout: after a burst of PTY sockets the pool is back to its
         // minimum within about a minute, not the 28 minutes Jetty's 60 s default would take.
         QueuedThreadPool threads = new QueuedThreadPool(32, 4, 2_000);
@@ -45,7 +50,8 @@ public final class ApiServer implements AutoCloseable {
         PtyRoutes.register(routes, ptys);
         WebSocketUpgradeHandler websockets = WebSocketUpgradeHandler.from(server, PtyRoutes.webSockets(ptys));
         websockets.setHandler(new ApiEdge("/api/v1/", request -> checkBearer(token, request), routes));
-        server.setHandler(websockets);
+        server.setHandler(metrics == null ? websockets
+                : new MetricsHandler(metrics, request -> checkBearer(token, request), websockets));
     }
 
     public void start() throws Exception {

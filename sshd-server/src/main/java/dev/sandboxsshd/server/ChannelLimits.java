@@ -19,6 +19,7 @@ import org.apache.sshd.server.channel.ChannelSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.server.ops.Refusals;
 import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.LogText;
 
@@ -50,6 +51,11 @@ final class ChannelLimits {
                 if (refusal.isPresent()) {
                     LOG.warn("refused channel: remote={} user={} type={} reason={}", Addresses.of(session.getRemoteAddress()),
                             LogText.escape(session.getUsername()), factory.getName(), refusal.get());
+                    if (refusal.get().startsWith("channels per connection")) {
+                        Refusals.limit(session, "max_channels");
+                    } else if (refusal.get().contains("MaxSessions")) {
+                        Refusals.limit(session, "max_sessions");
+                    }
                     return new Refused(factory.getName());
                 }
                 return factory.createChannel(session);

@@ -52,6 +52,6 @@ public record DaemonOptions(HostPort apiListen, HostPort sshListen, Path stateDi
                 flags.get(MAX_PTY_SESSIONS), new MemoryLimits(flags.get(MAX_QUEUED_OUTPUT) * 1024L * 1024,
                         flags.get(MAX_CHANNEL_OUTPUT) * 1024L, Duration.ofSeconds(flags.get(IDLE_GIVE_BACK))),
                 new ClientAlive(Duration.ofSeconds(flags.get(CLIENT_ALIVE_INTERVAL)), flags.get(CLIENT_ALIVE_COUNT_MAX)),
-                new OperatingOptions(flags.get(PROXY_PROTOCOL_FROM)));
+                new OperatingOptions(flags.get(PROXY_PROTOCOL_FROM), !flags.get(NO_METRICS), flags.get(AUDIT_LOG)));
     }
 }

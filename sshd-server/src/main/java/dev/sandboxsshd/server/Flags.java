@@ -108,6 +108,11 @@ public final class Flags {
     public static final Flag<Integer> CLIENT_ALIVE_COUNT_MAX = Flag.value("--client-alive-count-max", "N",
             Flags::countOrZero, Default.of(3),
             "close a connection (hanging up its processes) that left this many in a row unanswered; 0: never");
+    public static final Flag<Boolean> NO_METRICS = Flag.toggle("--no-metrics", "served",
+            "no `GET /metrics` (Prometheus text format on the API listener, bearer token needed; see \"Operating\")");
+    public static final Flag<String> AUDIT_LOG = Flag.value("--audit-log", "FILE|-", Flags::auditTarget,
+            Default.none("none"), "append the audit trail to FILE (created mode 0600), `-` for standard output: one "
+                    + "JSON object per line (see \"Operating\")");
     public static final Flag<Boolean> HELP = Flag.toggle("--help", "",
             "all of this; a bad flag prints one line naming it and exits 2");
 
@@ -116,7 +121,8 @@ public final class Flags {
             SET_HOSTNAME, ENABLE_KEY, BACKEND_USER, NO_FORWARDING, NO_AGENT_FORWARDING, GATEWAY_PORTS,
             STREAM_LOCAL_BIND_UNLINK, PTY_USER, PTY_IDLE_TIMEOUT, SESSION_ENV, MAX_STARTUPS, MAX_AUTH_TRIES, MAX_SESSIONS,
             MAX_CHANNELS, MAX_SFTP_HANDLES, SFTP_FD_RESERVE, MAX_PTY_SESSIONS, MAX_QUEUED_OUTPUT, MAX_CHANNEL_OUTPUT,
-            IDLE_GIVE_BACK, CLIENT_ALIVE_INTERVAL, CLIENT_ALIVE_COUNT_MAX, PROXY_PROTOCOL_FROM, HELP);
+            IDLE_GIVE_BACK, CLIENT_ALIVE_INTERVAL, CLIENT_ALIVE_COUNT_MAX, PROXY_PROTOCOL_FROM, NO_METRICS, AUDIT_LOG,
+            HELP);
 
     private static final int HELP_COLUMN = 28;
     private static final int HELP_WIDTH = 116;
@@ -258,6 +264,13 @@ public final class Flags {
             return Path.of(xdg, STATE_DIR_NAME);
         }
         return Path.of(machine.home(), ".local", "state", STATE_DIR_NAME);
+    }
+
+    private static String auditTarget(String value) {
+        if (value.isEmpty()) {
+            throw new IllegalArgumentException("needs a file name or -");
+        }
+        return value;
     }
 
     private static int positive(String value) {

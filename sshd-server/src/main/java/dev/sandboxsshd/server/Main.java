@@ -111,9 +111,11 @@ public final class Main {
         ChildReaper.get().adoptOrphans();
         SessionEnvironment sessionEnvironment = new SessionEnvironment(options.sessionEnv(), System.getenv(),
                 SessionEnvironment.PAM_ENV_FILES);
+        Operating operating = Operating.start(options.operating());
         SshService ssh = new SshService(options.sshListen(), hostKey, launcher, sessionEnvironment,
                 new OpenSshForwardingPolicy(options.forwarding()), options.limits(), options.memory(),
-                options.clientAlive(), stateDir, options.operating());
+                options.clientAlive(), stateDir, options.operating(), operating.observer());
+        operating.count(ssh::sessionCount);
 
         // SSH comes back (or up) before the API answers, so nobody ever sees a restarted daemon as disabled.
         if (options.enableKey() != null) {
@@ -141,7 +143,8 @@ public final class Main {
         } catch (LinkageError e) { // a runtime without jdk.management
             System.err.println("sandbox-sshd: no idle give-back: " + e);
         }
-        ApiServer api = new ApiServer(options.apiListen(), token, ssh, ptys, started);
+        operating.countPty(() -> ptys.list().size());
+        ApiServer api = new ApiServer(options.apiListen(), token, ssh, ptys, started, operating.servedMetrics());
         try {
             api.start();
         } catch (IOException e) {
@@ -168,6 +171,7 @@ public final class Main {
         DaemonStop stop = new DaemonStop(ssh, ptys, api, ChildReaper.get());
         stop.install();
         stop.await();
+        operating.close();
     }
 
     /** {@code --enable-key} and {@code --backend-user} as the enable call would take them, or what to do instead. */

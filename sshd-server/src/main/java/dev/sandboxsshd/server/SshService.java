@@ -46,10 +46,13 @@ import dev.sandboxsshd.forwarding.ForwardingPolicy;
 import dev.sandboxsshd.forwarding.PolicyForwardingFilter;
 import dev.sandboxsshd.forwarding.StreamLocalForwardRequest;
 import dev.sandboxsshd.forwarding.TcpipForwardRequest;
+import dev.sandboxsshd.keys.AuthEvents;
 import dev.sandboxsshd.keys.Fingerprints;
 import dev.sandboxsshd.keys.TrustedKey;
 import dev.sandboxsshd.keys.PublickeyUserAuth;
 import dev.sandboxsshd.keys.TrustedKeyAuthenticator;
+import dev.sandboxsshd.server.ops.ConnectionObserver;
+import dev.sandboxsshd.server.ops.Refusals;
 import dev.sandboxsshd.server.proxy.ProxyProtocolAcceptor;
 import dev.sandboxsshd.server.session.ExecRequest;
 import dev.sandboxsshd.server.session.IdentificationCheckingSession;
@@ -88,6 +91,7 @@ public final class SshService implements AutoCloseable {
     private final EnableStateFile stateFile;
     private final TrustedKeyAuthenticator authenticator;
     private final OperatingOptions operating;
+    private final ConnectionObserver observer;
     private SshServer server;
 
     public SshService(HostPort listen, KeyPair hostKey, UserLauncher launcher, SessionEnvironment sessionEnvironment,
@@ -100,7 +104,16 @@ public final class SshService implements AutoCloseable {
     public SshService(HostPort listen, KeyPair hostKey, UserLauncher launcher, SessionEnvironment sessionEnvironment,
                       ForwardingPolicy forwarding, SshLimits limits, MemoryLimits memory, ClientAlive clientAlive,
                       Path stateDir, OperatingOptions operating) {
+        this(listen, hostKey, launcher, sessionEnvironment, forwarding, limits, memory, clientAlive, stateDir, operating,
+                null);
+    }
+
+    /** @param observer the metrics and audit trail's listener; null for none */
+    public SshService(HostPort listen, KeyPair hostKey, UserLauncher launcher, SessionEnvironment sessionEnvironment,
+                      ForwardingPolicy forwarding, SshLimits limits, MemoryLimits memory, ClientAlive clientAlive,
+                      Path stateDir, OperatingOptions operating, ConnectionObserver observer) {
         this.operating = operating;
+        this.observer = observer;
         this.listen = listen;
         this.hostKey = hostKey;
         this.hostKeyFingerprint = Fingerprints.sha256(hostKey.getPublic());
@@ -110,7 +123,8 @@ public final class SshService implements AutoCloseable {
         this.limits = limits;
         this.output = memory.outputBudget();
         this.clientAlive = clientAlive;
-        this.authenticator = new TrustedKeyAuthenticator(limits.maxAuthTries());
+        this.authenticator = new TrustedKeyAuthenticator(limits.maxAuthTries(),
+                observer != null ? observer : AuthEvents.NONE);
         this.stateFile = new EnableStateFile(stateDir);
     }
 
@@ -285,7 +299,14 @@ public final class SshService implements AutoCloseable {
         sshd.setShellFactory(sessions);
         DescriptorReserve reserve = DescriptorReserve.of(limits.sftpFdReserve());
         sshd.setCommandFactory(new ExecRequest(new ScpCommands(sessions, reserve, output)));
-        sshd.setSubsystemFactories(List.of(new UserSftpSubsystemFactory(reserve, output)));
+        UserSftpSubsystemFactory sftp = new UserSftpSubsystemFactory(reserve, output);
+        sshd.setSubsystemFactories(List.of(sftp));
+        if (observer != null) {
+            Refusals.attach(sshd, observer);
+            sshd.addSessionListener(observer);
+            sshd.addChannelListener(observer);
+            sftp.addSftpEventListener(observer);
+        }
         SftpModuleProperties.MAX_READDATA_PACKET_LENGTH.set(sshd, UserSftpSubsystemFactory.READ_LENGTH);
         SftpModuleProperties.MAX_OPEN_HANDLES_PER_SESSION.set(sshd, limits.maxSftpHandles());
         CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, SERVER_VERSION);
@@ -312,6 +333,7 @@ public final class SshService implements AutoCloseable {
                                                            String method, String user, int count, int max) {
                 LOG.warn("refused authentication: remote={} user={} reason=too many authentication failures ({})",
                         Addresses.of(session.getRemoteAddress()), LogText.escape(user), max);
+                Refusals.connection(session, "max_auth_tries", "max_auth_tries");
                 return false; // MINA disconnects
             }
         });

@@ -9,6 +9,7 @@ import org.apache.sshd.common.session.SessionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.server.ops.Refusals;
 import dev.sandboxsshd.shell.Addresses;
 
 /**
@@ -34,6 +35,7 @@ final class StartupLimiter implements SessionListener {
         if (drop > 0 && ThreadLocalRandom.current().nextDouble() < drop) {
             LOG.warn("refused connection: remote={} reason=past MaxStartups {} ({} unauthenticated)",
                     Addresses.of(session.getRemoteAddress()), limit, now);
+            Refusals.connection(session, "max_startups", "max_startups");
             session.close(true);
             return;
         }

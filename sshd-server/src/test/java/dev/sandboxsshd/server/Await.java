@@ -18,4 +18,13 @@ public final class Await {
             TimeUnit.MILLISECONDS.sleep(20);
         }
     }
+
+    /** The first non-null value {@code supplier} gives within the timeout. */
+    public static <T> T value(String what, Duration timeout, Callable<T> supplier) throws Exception {
+        Object[] got = new Object[1];
+        until(what, timeout, () -> (got[0] = supplier.call()) != null);
+        @SuppressWarnings("unchecked")
+        T value = (T) got[0];
+        return value;
+    }
 }

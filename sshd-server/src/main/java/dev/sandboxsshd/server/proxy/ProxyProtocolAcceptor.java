@@ -12,6 +12,7 @@ import org.apache.sshd.server.session.ServerSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.server.ops.Refusals;
 import dev.sandboxsshd.shell.LogText;
 
 /**
@@ -63,6 +64,7 @@ public final class ProxyProtocolAcceptor implements ServerProxyAcceptor {
             LOG.warn("refused connection: remote={} reason={} (a --proxy-protocol-from address)", peer,
                     LogText.escape(refused.reason()));
             session.setAttribute(DONE, Boolean.FALSE);
+            Refusals.connection(session, "proxy_protocol", null);
             buffer.rpos(buffer.wpos());
             session.close(true);
             return false;

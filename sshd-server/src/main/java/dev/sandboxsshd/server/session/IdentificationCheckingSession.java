@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 
 import org.apache.sshd.common.SshException;
 import org.apache.sshd.common.io.IoSession;
+import org.apache.sshd.common.io.IoWriteFuture;
+import org.apache.sshd.common.session.helpers.AbstractConnectionService;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.server.ServerFactoryManager;
@@ -15,6 +17,8 @@ import org.apache.sshd.server.session.SessionFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.server.ops.ChannelTraffic;
+import dev.sandboxsshd.server.ops.Refusals;
 import dev.sandboxsshd.server.proxy.ProxyHeader;
 import dev.sandboxsshd.server.proxy.ProxyProtocolAcceptor;
 import dev.sandboxsshd.shell.Addresses;
@@ -28,6 +32,7 @@ import dev.sandboxsshd.shell.LogText;
  * {@link ServerProxyAcceptor} (PROXY protocol) runs before that check rather than inside MINA's.
  * {@code getRemoteAddress} (a default method of {@code Session}) is replaced too: it is the client a PROXY header
  * named, when there was one, so every log line, check and {@code SSH_CONNECTION} sees the real client.
+ * {@code doHandleMessage} and {@code writePacket} are MINA's, after counting channel data ({@link ChannelTraffic}).
  */
 public final class IdentificationCheckingSession extends ServerSessionImpl {
     private static final Logger LOG = LoggerFactory.getLogger(IdentificationCheckingSession.class);
@@ -47,6 +52,30 @@ public final class IdentificationCheckingSession extends ServerSessionImpl {
                 return new IdentificationCheckingSession(getServer(), ioSession);
             }
         };
+    }
+
+    @Override
+    protected void doHandleMessage(Buffer buffer) throws Exception {
+        if (ChannelTraffic.isData(buffer)) {
+            ChannelTraffic.incoming(connection(), buffer);
+        }
+        super.doHandleMessage(buffer);
+    }
+
+    @Override
+    public IoWriteFuture writePacket(Buffer buffer) throws IOException {
+        if (ChannelTraffic.isData(buffer)) {
+            ChannelTraffic.outgoing(connection(), buffer);
+        }
+        return super.writePacket(buffer);
+    }
+
+    private AbstractConnectionService connection() {
+        try {
+            return getService(AbstractConnectionService.class); // getConnectionService() is always null in MINA 2.20
+        } catch (IllegalStateException none) {
+            return null; // channel data before authentication: MINA refuses it
+        }
     }
 
     @Override
@@ -78,6 +107,7 @@ public final class IdentificationCheckingSession extends ServerSessionImpl {
             // MINA's own refusals (another protocol version, extra lines) get the same one line
             LOG.warn("refused connection: remote={} reason={}", Addresses.of(getClientAddress()),
                     LogText.escape(e.getMessage()));
+            Refusals.connection(this, "identification", null);
             throw e;
         }
     }
@@ -90,12 +120,14 @@ public final class IdentificationCheckingSession extends ServerSessionImpl {
         if (ProxyHeader.looksLikeHeader(start, 0, length)) {
             LOG.warn("refused connection: remote={} reason={}", Addresses.of(getClientAddress()),
                     ProxyProtocolAcceptor.refusesHeaderFrom());
+            Refusals.connection(this, "proxy_protocol", null);
             close(true);
             return;
         }
         LOG.warn("refused connection: remote={} reason=invalid identification string \"{}\"",
                 Addresses.of(getClientAddress()),
                 LogText.escape(new String(start, StandardCharsets.ISO_8859_1)));
+        Refusals.connection(this, "identification", null);
         getIoSession().writeBuffer(new ByteArrayBuffer(INVALID)).addListener(written -> close(true));
     }
 }

@@ -1,6 +1,7 @@
 package dev.sandboxsshd.server.session;
 
 import org.apache.sshd.common.channel.Channel;
+import org.apache.sshd.common.channel.RequestHandler;
 import org.apache.sshd.common.channel.ChannelFactory;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.server.channel.ChannelSession;
@@ -16,6 +17,9 @@ import dev.sandboxsshd.forwarding.ForwardingPolicy;
  * 2 MiB; 1 and 4 MiB measured as 2 MiB).
  */
 public final class SessionChannelFactory implements ChannelFactory {
+    /** The hint of the channel state change that says agent forwarding was granted on the channel. */
+    public static final String AGENT_FORWARDING = "sandbox-sshd:agent-forwarding";
+
     private final AuthAgentRequest agent;
 
     public SessionChannelFactory(ForwardingPolicy forwarding) {
@@ -31,7 +35,13 @@ public final class SessionChannelFactory implements ChannelFactory {
     public Channel createChannel(Session session) {
         ChannelSession channel = new UserChannelSession();
         channel.addRequestHandler(new EnvRequest());
-        channel.addRequestHandler(agent);
+        channel.addRequestHandler((c, request, wantReply, buffer) -> {
+            RequestHandler.Result result = agent.process(c, request, wantReply, buffer);
+            if (result == RequestHandler.Result.ReplySuccess) {
+                c.getChannelListenerProxy().channelStateChanged(c, AGENT_FORWARDING);
+            }
+            return result;
+        });
         return channel;
     }
 }

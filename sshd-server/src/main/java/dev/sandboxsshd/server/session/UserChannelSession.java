@@ -2,8 +2,11 @@ package dev.sandboxsshd.server.session;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 
 import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.channel.PtyMode;
+import org.apache.sshd.common.channel.RequestHandler;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.channel.ChannelSession;
@@ -28,6 +31,9 @@ import dev.sandboxsshd.shell.ProcessSignals;
  * ours waits up to {@link #CLIENT_CLOSE_GRACE} for it, MINA's {@code COMMAND_EXIT_TIMEOUT} set on the channel).
  * It also replaces our earlier override of {@code AbstractServerChannel.sendExitStatus}, which MINA calls from
  * {@code closeShell} only.</li>
+ * <li>{@code handleShellParsed}, {@code handleExecParsed}, {@code handleSubsystemParsed} and {@code handlePtyReqParsed}
+ * are MINA's, after noting what the session runs ({@link SessionFacts}) for the metrics and the audit trail, which
+ * hear of the start as a channel state change ({@link SessionFacts#STARTED}).</li>
  * </ul>
  */
 final class UserChannelSession extends ChannelSession {
@@ -43,6 +49,11 @@ final class UserChannelSession extends ChannelSession {
 
     private volatile String exitSignal;
     private volatile boolean coreDumped;
+    private volatile String kind;
+    private volatile String command;
+    private volatile boolean pty;
+    private volatile long startNanos;
+    private volatile Integer exitCode;
 
     UserChannelSession() {
         CoreModuleProperties.COMMAND_EXIT_TIMEOUT.set(this, CLIENT_CLOSE_GRACE);
@@ -57,8 +68,56 @@ final class UserChannelSession extends ChannelSession {
         this.coreDumped = core;
     }
 
+    /** What the session runs, once a shell, exec or subsystem request started it; else null. */
+    SessionFacts facts() {
+        String k = kind;
+        return k == null ? null : new SessionFacts(k, command, pty, startNanos, exitCode, exitSignal);
+    }
+
+    @Override
+    protected RequestHandler.Result handlePtyReqParsed(String term, int cols, int rows, int width, int height,
+                                                       Map<PtyMode, Integer> modes) throws IOException {
+        RequestHandler.Result result = super.handlePtyReqParsed(term, cols, rows, width, height, modes);
+        pty |= result == RequestHandler.Result.ReplySuccess || result == RequestHandler.Result.Replied;
+        return result;
+    }
+
+    @Override
+    protected RequestHandler.Result handleShellParsed(String request) throws IOException {
+        starting("shell", null);
+        return started(super.handleShellParsed(request));
+    }
+
+    @Override
+    protected RequestHandler.Result handleExecParsed(String request, String commandLine) throws IOException {
+        starting("exec", commandLine);
+        return started(super.handleExecParsed(request, commandLine));
+    }
+
+    @Override
+    protected RequestHandler.Result handleSubsystemParsed(String request, String subsystem) throws IOException {
+        starting("subsystem", subsystem);
+        return started(super.handleSubsystemParsed(request, subsystem));
+    }
+
+    private void starting(String what, String commandLine) {
+        startNanos = System.nanoTime();
+        command = commandLine;
+        kind = what; // before the command runs: it may end before MINA returns
+    }
+
+    private RequestHandler.Result started(RequestHandler.Result result) {
+        if (result == RequestHandler.Result.ReplySuccess || result == RequestHandler.Result.Replied) {
+            notifyStateChanged(SessionFacts.STARTED);
+        } else {
+            kind = null;
+        }
+        return result;
+    }
+
     @Override
     protected void closeShell(int exitValue, boolean closeImmediately) throws IOException {
+        exitCode = exitValue;
         boolean clientClosedFirst = isClosing();
         if (!clientClosedFirst && out != null) {
             out.close(); // flushes what the command wrote (no EOF: MINA's stream is made without EOF on close)
