@@ -59,7 +59,8 @@ docker build -f "$repo/image/Dockerfile" --build-arg TL_USER_SUDO="$sudo_mode" -
 log "docker-build: built $tag in $(( $(date +%s) - t )) s"
 name=sandbox-sshd-check-$$
 # the API on the container's address (the image keeps it on loopback; the platform's proxy reaches it there)
-container=$(docker run -d --name "$name" "$tag" --api-listen 0.0.0.0:7422) \
+# --hostname: the entrypoint's --set-hostname then has nothing to change, so the container needs no CAP_SYS_ADMIN
+container=$(docker run -d --name "$name" --hostname tl-sbx "$tag" --api-listen 0.0.0.0:7422) \
   || { log "docker-build: docker run failed"; log "0 passed, 1 failed"; exit 1; }
 trap 'docker rm -f "$name" > /dev/null 2>&1' EXIT
 ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$container")

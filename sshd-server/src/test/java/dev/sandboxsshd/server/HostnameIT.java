@@ -82,6 +82,25 @@ class HostnameIT {
         assertEquals(before, Files.readString(hosts));
     }
 
+    /**
+     * As {@code docker run --hostname tl-sbx} starts the image: the name is already set and the daemon has no
+     * CAP_SYS_ADMIN (dropped from its bounding set here), so {@code --set-hostname} must not call sethostname(2).
+     */
+    @Test
+    void aNameAlreadySetNeedsNoPrivilege() throws Exception {
+        assumeTrue(TestUser.ROOT, TestUser.NOT_ROOT + " (unshare --uts --mount needs CAP_SYS_ADMIN)");
+        Path hosts = dir.resolve("hosts");
+        Files.writeString(hosts, "127.0.0.1\tlocalhost\n");
+        Path state = dir.resolve("state");
+        List<String> prefix = List.of("unshare", "--uts", "--mount", "--propagation", "private", "--fork", "sh", "-c",
+                "mount --bind \"$0\" /etc/hosts && hostname tl-sbx && exec setpriv --bounding-set -sys_admin \"$@\"",
+                hosts.toString());
+        try (DaemonProcess daemon = DaemonProcess.startWith(prefix, state, flags(state))) {
+            assertEquals(200, daemon.status().status());
+            assertTrue(Files.readString(hosts).contains("\ttl-sbx\t"), Files.readString(hosts));
+        }
+    }
+
     private static List<String> flags(Path state) {
         return List.of("--api-listen", "127.0.0.1:0", "--ssh-listen", "127.0.0.1:0", "--state-dir", state.toString(),
                 "--set-hostname");
