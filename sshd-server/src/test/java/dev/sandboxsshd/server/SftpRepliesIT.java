@@ -146,6 +146,43 @@ class SftpRepliesIT {
         return Integer.parseInt(r.out().trim(), 8);
     }
 
+    /**
+     * A client that sends EOF twice (Go's x/crypto does) and then drops the connection, and one that resets it (most
+     * close without a disconnect message), leave no WARN line: the reset is one INFO line with its reason.
+     */
+    @org.junit.jupiter.api.Test
+    void repeatedEofAndResetAreNotWarnings() throws Exception {
+        OpenSsh ssh = servers.client(OURS);
+        long before = servers.ours.daemon.log().lines().count();
+        try (ClientSession session = client.connect(ssh.user, "127.0.0.1", ssh.port)
+                .verify(Duration.ofSeconds(20)).getSession()) {
+            new FileKeyPairProvider(ssh.key.privateKey()).loadKeys(session).forEach(session::addPublicKeyIdentity);
+            session.auth().verify(Duration.ofSeconds(20));
+            try (SftpClient sftp = SftpClientFactory.instance().createSftpClient(session)) {
+                sftp.stat(".");
+                org.apache.sshd.common.channel.Channel channel = sftp.getClientChannel();
+                for (int i = 0; i < 2; i++) {
+                    Buffer eof = session.createBuffer(org.apache.sshd.common.SshConstants.SSH_MSG_CHANNEL_EOF, 8);
+                    eof.putUInt(channel.getRecipient());
+                    session.writePacket(eof).verify(Duration.ofSeconds(10));
+                }
+                session.getIoSession().close(true); // gone without closing the channel or the session
+            }
+        }
+        try (java.net.Socket reset = new java.net.Socket("127.0.0.1", ssh.port)) {
+            reset.getOutputStream().write("SSH-2.0-ResetTest\r\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = reset.getInputStream();
+            while (in.read() != '\n') {
+                // the server's identification line: the connection is up
+            }
+            reset.setSoLinger(true, 0); // close sends RST
+        }
+        servers.ours.daemon.awaitLogLine("connection ended: remote=", "reason=Connection reset");
+        List<String> warnings = servers.ours.daemon.log().lines().skip(before)
+                .filter(l -> l.contains(" WARN ")).toList();
+        assertTrue(warnings.isEmpty(), String.join("\n", warnings));
+    }
+
     /** Fault 1: SETSTAT and FSETSTAT grow a file as truncate(2) does, and shrink it. */
     @ParameterizedTest
     @ValueSource(strings = {OURS, OPENSSH})

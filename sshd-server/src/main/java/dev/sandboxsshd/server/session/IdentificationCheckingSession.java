@@ -33,6 +33,8 @@ import dev.sandboxsshd.shell.LogText;
  * {@code getRemoteAddress} (a default method of {@code Session}) is replaced too: it is the client a PROXY header
  * named, when there was one, so every log line, check and {@code SSH_CONNECTION} sees the real client.
  * {@code doHandleMessage} and {@code writePacket} are MINA's, after counting channel data ({@link ChannelTraffic}).
+ * The public {@link #exceptionCaught} is overridden too: a client that goes without a disconnect message (most
+ * do) gets one INFO line with the reason instead of MINA's WARN with a stack trace.
  */
 public final class IdentificationCheckingSession extends ServerSessionImpl {
     private static final Logger LOG = LoggerFactory.getLogger(IdentificationCheckingSession.class);
@@ -81,6 +83,26 @@ public final class IdentificationCheckingSession extends ServerSessionImpl {
     @Override
     public SocketAddress getRemoteAddress() {
         return getClientAddress();
+    }
+
+    @Override
+    public void exceptionCaught(Throwable t) {
+        State now = state.get();
+        if (peerGone(t) && (now == State.Opened || now == State.Graceful)) {
+            LOG.info("connection ended: remote={} user={} reason={}", Addresses.of(getClientAddress()),
+                    LogText.escape(String.valueOf(getUsername())), LogText.escape(t.getMessage()));
+            signalExceptionCaught(t);
+            close(true);
+            return;
+        }
+        super.exceptionCaught(t);
+    }
+
+    /** The client's end went away (reset, or our write met a closed socket): nothing for an operator to act on. */
+    static boolean peerGone(Throwable t) {
+        String message = t.getMessage();
+        return t instanceof IOException && message != null
+                && (message.startsWith("Connection reset") || message.startsWith("Broken pipe"));
     }
 
     @Override

@@ -34,6 +34,8 @@ import dev.sandboxsshd.shell.ProcessSignals;
  * <li>{@code handleShellParsed}, {@code handleExecParsed}, {@code handleSubsystemParsed} and {@code handlePtyReqParsed}
  * are MINA's, after noting what the session runs ({@link SessionFacts}) for the metrics and the audit trail, which
  * hear of the start as a channel state change ({@link SessionFacts#STARTED}).</li>
+ * <li>The public {@link #handleEof()}: a second EOF from the client (Go's x/crypto, so rclone and pkg/sftp, send
+ * one) changes nothing; MINA logged a WARN for each, this logs it at DEBUG.</li>
  * </ul>
  */
 final class UserChannelSession extends ChannelSession {
@@ -116,6 +118,15 @@ final class UserChannelSession extends ChannelSession {
     }
 
     @Override
+    public void handleEof() throws IOException {
+        if (isEofSignalled()) {
+            LOG.debug("handleEof({}): EOF repeated by the client", this);
+            return;
+        }
+        super.handleEof();
+    }
+
+    @Override
     protected void closeShell(int exitValue, boolean closeImmediately) throws IOException {
         exitCode = exitValue;
         boolean clientClosedFirst = isClosing();
@@ -128,7 +139,15 @@ final class UserChannelSession extends ChannelSession {
             commandExitFuture.setClosed();
             return;
         }
-        sendEof(); // sends nothing if the client's CLOSE came in meanwhile
+        try {
+            sendEof(); // sends nothing if the client's CLOSE came in meanwhile
+        } catch (IOException e) {
+            if (getSession().isOpen() && !getSession().isClosing()) {
+                throw e;
+            }
+            // the client went without closing the channel (most do): nothing to tell it, nothing to warn about
+            LOG.debug("EOF not sent on {}: {}", this, e.toString());
+        }
         commandExitFuture.setClosed();
         close(closeImmediately);
     }
