@@ -125,7 +125,8 @@ mirror=${IMAGE_TEST_MIRROR:-$(sed -n 's/^URIs:[[:space:]]*\(http[^[:space:]]*\/d
 [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
 # two tarballs: debootstrap's own (keyed by the mirror), and that with install-image.sh run in it (keyed by both)
 boot_tar=$cache/debootstrap-bookworm-minbase-$(echo "$mirror" | sha256sum | cut -c1-12).tar
-key=$( (echo "$boot_tar"; cat "$repo/image/install-image.sh") | sha256sum | cut -c1-16)
+sudo_mode=${TL_USER_SUDO:-nopasswd} # as image/Dockerfile's build argument: nopasswd, or none for no sudo drop-in
+key=$( (echo "$boot_tar"; echo "$sudo_mode"; cat "$repo/image/install-image.sh") | sha256sum | cut -c1-16)
 base_tar=$cache/rootfs-bookworm-$key.tar
 if [ ! -f "$base_tar" ]; then
   t=$(now_ms)
@@ -149,7 +150,8 @@ if [ ! -f "$base_tar" ]; then
   tar --numeric-owner -C "$base" -xpf "$boot_tar" || die "unpacking $boot_tar"
   cp /etc/resolv.conf "$base/etc/resolv.conf" # apt-get needs a resolver (Docker's RUN has its own)
   log "image/install-image.sh in the base (cached in $base_tar)"
-  (in_image "$base" /bin/sh -s) < "$repo/image/install-image.sh" > "$cache/install-image.log" 2>&1 \
+  (in_image "$base" /usr/bin/env TL_USER_SUDO="$sudo_mode" /bin/sh -s) < "$repo/image/install-image.sh" \
+    > "$cache/install-image.log" 2>&1 \
     || { tail -20 "$cache/install-image.log"; die "install-image.sh in the base (log: $cache/install-image.log)"; }
   rm -f "$base/etc/resolv.conf"
   tar --numeric-owner -C "$base" -cf "$base_tar.part" . && mv "$base_tar.part" "$base_tar" || die "tar $base"
@@ -183,6 +185,14 @@ check "the image's tools: rsync tmux ps hostname setsid sudo" \
 check "tl-user exists, in group sudo, home /home/tl-user" \
   test "$(chroot "$root" /bin/sh -c 'id -nG tl-user | tr " " "\n" | grep -x sudo; getent passwd tl-user | cut -d: -f6')" = "sudo
 /home/tl-user"
+
+if [ "$sudo_mode" = nopasswd ]; then
+  check "the sudo drop-in: /etc/sudoers.d/tl-user, root's, mode 0440" \
+    [ "$(stat -c '%U %a' "$root/etc/sudoers.d/tl-user" 2>/dev/null)" = "root 440" ]
+else
+  check "TL_USER_SUDO=none: no sudo drop-in" [ ! -e "$root/etc/sudoers.d/tl-user" ]
+fi
+hosts_before=$(cat "$root/etc/hosts" 2>/dev/null)
 
 # --- the daemon as PID 1 ------------------------------------------------------------------------------------------
 daemon_ns_pid= # the daemon's pid on the machine (the unshare's child)
@@ -239,6 +249,15 @@ check "API refuses a call without the token (401)" \
   [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$api/api/v1/ssh")" = 401 ]
 r=$(call GET /api/v1/ssh)
 expect "GET /api/v1/ssh: disabled at first" '[ "$(tail -1 <<< "$r")" = 200 ] && [ "$(field enabled <<< "$r")" = false ]'
+
+expect "/etc/hosts: the daemon added its one line for tl-sbx, every other line as it was" \
+  '[ "$(cat "$root/etc/hosts")" = "$( [ -n "$hosts_before" ] && printf "%s\n" "$hosts_before"; printf "127.0.1.1\ttl-sbx\t# sandbox-sshd --set-hostname")" ]'
+# what a user meets (image/check-image.sh, which image/docker-build.sh runs against a container too)
+TL_USER_SUDO=$sudo_mode "$repo/image/check-image.sh" "$api" "$token" 127.0.0.1 > "$work/check-image.out" 2>&1
+sed -e '/^[0-9]* passed, [0-9]* failed$/d' -e 's/^/check-image: /' "$work/check-image.out"
+passed=$((passed + $(grep -c '^ok   - ' "$work/check-image.out")))
+failed=$((failed + $(grep -c '^FAIL - ' "$work/check-image.out")))
+grep -q '^[0-9]* passed, 0 failed$' "$work/check-image.out" || fail "image/check-image.sh: $(tail -1 "$work/check-image.out")"
 
 r=$(call POST /api/v1/ssh/enable "{\"proxy_pubkey\": \"$(cat "$cdir/key.pub")\"}")
 fingerprint=$(field host_key_fingerprint <<< "$r")

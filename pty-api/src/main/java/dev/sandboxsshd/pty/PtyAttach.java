@@ -27,7 +27,10 @@ public final class PtyAttach implements WebSocketCreator {
     public static final String PATH_SPEC = "regex|^/api/v1/pty/([^/]+)/ws$";
     private static final Pattern PATH = Pattern.compile("^/api/v1/pty/([^/]+)/ws$");
     static final String TOKEN_HEADER = "X-PTY-Token";
-    private static final byte[] UNAUTHORIZED = "{\"error\":\"missing or invalid PTY token\"}".getBytes(StandardCharsets.UTF_8);
+    /** The code of a refused attach, as Tensorlake's in-sandbox daemon answers a wrong PTY token. */
+    public static final String INVALID_TOKEN = "INVALID_TOKEN";
+    private static final byte[] UNAUTHORIZED = ("{\"error\":\"missing or invalid PTY token\",\"code\":\"" + INVALID_TOKEN + "\"}")
+            .getBytes(StandardCharsets.UTF_8);
 
     private final PtySessions sessions;
 

@@ -40,6 +40,8 @@ import dev.sandboxsshd.shell.UserProcess;
 public final class PtySessions implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PtySessions.class);
     /** How long an exited session's code and output stay available to a client that attaches late. */
+    /** The code of a create past the cap, as Tensorlake's in-sandbox daemon answers it. */
+    public static final String TOO_MANY_SESSIONS = "TOO_MANY_SESSIONS";
     public static final Duration DEFAULT_EXITED_GRACE = Duration.ofSeconds(60);
     private static final String DEFAULT_TERM = "xterm-256color";
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -89,7 +91,8 @@ public final class PtySessions implements AutoCloseable {
         if (sessions.size() >= maxSessions) {
             LOG.warn("refused pty session: command={} reason={} sessions exist (the limit, --max-pty-sessions)",
                     LogText.escape(request.command()), sessions.size());
-            throw new Refused(Kind.LIMIT_REACHED, "too many PTY sessions (" + maxSessions + "); delete one first");
+            throw new Refused(Kind.LIMIT_REACHED, TOO_MANY_SESSIONS,
+                    "too many PTY sessions (" + maxSessions + "); delete one first");
         }
         PosixUser user = backendUser.resolve();
         Path workingDir = request.workingDir() == null ? user.home() : Path.of(request.workingDir());

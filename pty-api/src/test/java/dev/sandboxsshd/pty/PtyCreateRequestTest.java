@@ -1,8 +1,8 @@
 package dev.sandboxsshd.pty;
 
-import static dev.sandboxsshd.api.Refusals.refused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -21,6 +22,12 @@ import dev.sandboxsshd.shell.PtySize;
 
 /** {@code POST /api/v1/pty} and {@code .../resize} bodies: defaults, limits, and each field's refusal. */
 class PtyCreateRequestTest {
+    private static Refused refused(Kind kind, Executable call) {
+        Refused e = assertThrows(Refused.class, call);
+        assertEquals(kind, e.kind(), e.getMessage());
+        return e;
+    }
+
     private static PtyCreateRequest create(String json) throws Refused {
         return PtyCreateRequest.parse(ApiJson.parse(json.getBytes(StandardCharsets.UTF_8)));
     }

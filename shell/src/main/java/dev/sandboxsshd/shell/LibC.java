@@ -69,6 +69,15 @@ interface LibC extends Library {
 
     int close(int fd);
 
+    long read(int fd, byte[] buf, long count);
+
+    int fcntl(int fd, int cmd, int arg);
+
+    int memfd_create(String name, int flags);
+
+    /** {@code rlim} is {@code struct rlimit}: soft and hard limit, 64 bits each on x86_64 and aarch64. */
+    int getrlimit(int resource, long[] rlim);
+
     int waitpid(int pid, int[] status, int options);
 
     int sigemptyset(Pointer set);
@@ -96,6 +105,17 @@ interface LibC extends Library {
     int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigset);
 
     int posix_spawn(IntByReference pid, String path, Pointer actions, Pointer attr, StringArray argv, StringArray envp);
+
+    // File calls on descriptors (OwnProcfs, SFTP, SCP): kept together so the list stays easy to merge.
+
+    int openat(int dirfd, String path, int flags, int mode);
+
+    /** {@code buf}: a {@code struct statfs} ({@link OwnProcfs#STATFS_SIZE} bytes); its first field is f_type. */
+    int fstatfs(int fd, byte[] buf);
+
+    long readlink(String path, byte[] buf, long size);
+
+    long readlinkat(int dirfd, String path, byte[] buf, long size);
 
     @Structure.FieldOrder({"gr_name", "gr_passwd", "gr_gid", "gr_mem"})
     final class Group extends Structure {

@@ -11,7 +11,7 @@ import com.sun.jna.ptr.IntByReference;
 
 /**
  * glibc's {@code posix_spawn}: the child leads a new session, has default signal dispositions and an empty mask,
- * inherits only fds 0-2 (the JVM's own descriptors never leak into a user's process), and is our own child, so
+ * inherits only the descriptors it is given (the JVM's own never leak into a user's process), and is our own child, so
  * {@code waitpid} gives us its full wait status (the JDK and pty4j keep only 128+N for a killed child); the
  * {@link ChildReaper} is the one that waits. The child
  * starts with the credentials, working directory and umask of the calling thread (see {@link UserIdentity}).
@@ -24,7 +24,10 @@ final class PosixSpawn {
     static final int O_CLOEXEC = 0x80000;
     private static final LibC C = LibC.INSTANCE;
 
-    /** One file action: make {@code target} (0, 1 or 2) a copy of {@code fd}, or open {@code path} there. */
+    /**
+     * One file action: make {@code target} a copy of {@code fd} (one of ours, or a target set by an earlier action),
+     * or open {@code path} there. Every descriptor above the highest target is closed.
+     */
     record Stdio(int target, int fd, String path) {
         static Stdio dup(int fd, int target) {
             return new Stdio(target, fd, null);
@@ -57,14 +60,22 @@ final class PosixSpawn {
         check(C.posix_spawn_file_actions_init(actions), "file actions");
         check(C.posix_spawnattr_init(attr), "spawn attributes");
         try {
+            int firstUnused = 3;
+            for (Stdio s : stdio) {
+                firstUnused = Math.max(firstUnused, s.target() + 1);
+            }
             for (Stdio s : stdio) {
                 if (s.path() != null) {
                     check(C.posix_spawn_file_actions_addopen(actions, s.target(), s.path(), O_RDWR, 0), "open " + s.path());
+                } else if (s.fd() >= 3 && s.fd() < firstUnused) {
+                    // a descriptor of ours where an earlier action may already have put another: never in a JVM,
+                    // whose own files hold the lowest numbers from its start, so refused rather than shuffled
+                    throw new IOException("posix_spawn setup failed: descriptor " + s.fd() + " is below " + firstUnused);
                 } else {
                     check(C.posix_spawn_file_actions_adddup2(actions, s.fd(), s.target()), "dup2");
                 }
             }
-            check(C.posix_spawn_file_actions_addclosefrom_np(actions, 3), "closefrom");
+            check(C.posix_spawn_file_actions_addclosefrom_np(actions, firstUnused), "closefrom");
             check(C.posix_spawnattr_setflags(attr, (short) (POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)),
                     "flags");
             C.sigemptyset(sigset);

@@ -1,10 +1,12 @@
 package dev.sandboxsshd.shell;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,17 +19,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one launcher. Every process is spawned ({@link PosixSpawn}) by a thread that has become the user
- * ({@link UserIdentity}): the child is the user from its first instruction, so the kernel checks as the user the
- * working directory it enters and the program it executes, and nothing of the request (environment, directory,
- * command) is ever applied with root's rights. Terminals are pty4j's {@link Pty}, handed to the user as sshd does.
+ * The one launcher. Every process is spawned ({@link PosixSpawn}) by a thread that acts as the user
+ * ({@link UserIdentity}) and starts as {@link UserExec}, which makes all of its ids the user's before it executes
+ * the user's program: the kernel checks as the user the working directory the thread enters and the program the
+ * child executes, and nothing of the request (environment, directory, command) is ever applied with root's rights. Terminals are pty4j's {@link Pty}, handed to the user as sshd does.
  */
 public final class SpawnLauncher implements UserLauncher {
     private static final Logger LOG = LoggerFactory.getLogger(SpawnLauncher.class);
     private static final Duration SPAWN_TIMEOUT = Duration.ofSeconds(30);
     private static final int ENOENT = 2;
-    private static final int EACCES = 13;
-    private static final int ENOTDIR = 20;
+    private static final int EINTR = 4;
     private static final int O_WRONLY = 1;
     private static final int O_NOCTTY = 0x100;
     private static final LibC C = LibC.INSTANCE;
@@ -45,6 +46,14 @@ public final class SpawnLauncher implements UserLauncher {
 
     /** Call it from a root thread: it starts the {@link ChildReaper} if nothing has yet. */
     public static SpawnLauncher forThisProcess() {
+        try {
+            if (UserDatabase.runningAsRoot()) {
+                UserIdentity.holderId();
+            }
+            UserExec.fd();
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
         return new SpawnLauncher(UserDatabase.runningAsRoot(), UserDatabase.groupId("tty"), ChildReaper.get());
     }
 
@@ -151,38 +160,63 @@ public final class SpawnLauncher implements UserLauncher {
     /**
      * execvp's rules: a name with a slash is run as it is; a bare name is tried in each directory of the PATH the
      * process will have, skipping those where it is missing, and "Permission denied" for a file that is there but
-     * may not be run wins over "not found". Runs on the user's thread, so each answer is the kernel's for the user.
+     * may not be run wins over "not found". The tries are {@link UserExec}'s, in the child once it is wholly the
+     * user, so each answer is the kernel's for the user; its errno comes back through a pipe that closes on success.
      */
     private ChildReaper.Child execute(List<String> argv, Map<String, String> environment,
                                       List<PosixSpawn.Stdio> stdio) throws IOException {
         String program = argv.get(0);
-        if (program.contains("/")) {
-            try {
-                return reaper.spawn(() -> PosixSpawn.spawn(program, argv, environment, stdio));
-            } catch (PosixSpawn.Failed e) {
-                throw new LaunchRefused(LaunchRefused.Part.COMMAND, program, C.strerror(e.errno));
+        boolean search = !program.contains("/");
+        List<String> candidates = new ArrayList<>();
+        if (search) {
+            for (String dir : environment.getOrDefault("PATH", LoginEnvironment.USER_PATH).split(":", -1)) {
+                candidates.add(Path.of(dir.isEmpty() ? "." : dir, program).toString());
             }
+        } else {
+            candidates.add(program);
         }
-        String path = environment.getOrDefault("PATH", LoginEnvironment.USER_PATH);
-        int failure = ENOENT;
-        for (String dir : path.split(":", -1)) {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir, program);
+        int self = UserExec.fd();
+        int[] errors = PosixSpawn.pipe();
+        ChildReaper.Child child;
+        try {
+            List<PosixSpawn.Stdio> actions = new ArrayList<>(stdio);
+            actions.add(PosixSpawn.Stdio.dup(errors[1], UserExec.ERROR_FD));
+            actions.add(PosixSpawn.Stdio.dup(self, UserExec.SELF_FD));
+            List<String> helperArgv = UserExec.argv(search, candidates, argv);
             try {
-                return reaper.spawn(() -> PosixSpawn.spawn(candidate.toString(), argv, environment, stdio));
+                child = reaper.spawn(() -> PosixSpawn.spawn(UserExec.PATH, helperArgv, environment, actions));
             } catch (PosixSpawn.Failed e) {
-                if (e.errno == EACCES) {
-                    // as bash: a directory the user may not search hides nothing; a file they may not run does
-                    if (Files.exists(candidate)) {
-                        failure = EACCES;
-                    }
-                } else if (e.errno != ENOENT && e.errno != ENOTDIR) {
-                    failure = e.errno;
-                    break;
-                }
+                throw new IOException("cannot start user-exec: " + C.strerror(e.errno), e);
             }
+            PosixSpawn.close(errors[1]);
+            errors[1] = -1;
+            int failure = readErrno(errors[0]);
+            if (failure == 0) {
+                return child;
+            }
+            // user-exec exits 127 at once; the reaper collects it
+            throw new LaunchRefused(LaunchRefused.Part.COMMAND, program,
+                    search && failure == ENOENT ? "command not found" : C.strerror(failure));
+        } finally {
+            PosixSpawn.close(errors[0]);
+            PosixSpawn.close(errors[1]);
         }
-        throw new LaunchRefused(LaunchRefused.Part.COMMAND, program,
-                failure == ENOENT ? "command not found" : C.strerror(failure));
+    }
+
+    /** 0 once the pipe is closed by a successful exec; else the errno user-exec wrote (one write, under PIPE_BUF). */
+    private static int readErrno(int fd) throws IOException {
+        byte[] buf = new byte[4];
+        long n;
+        do {
+            n = C.read(fd, buf, buf.length);
+        } while (n < 0 && Native.getLastError() == EINTR);
+        if (n == 0) {
+            return 0;
+        }
+        if (n != buf.length) {
+            throw new IOException("user-exec answered " + (n < 0 ? C.strerror(Native.getLastError()) : n + " bytes"));
+        }
+        return ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder()).getInt();
     }
 
     /** sshd's pty_setowner: the terminal is the user's, group tty and 0620 (or their own group and 0600). */

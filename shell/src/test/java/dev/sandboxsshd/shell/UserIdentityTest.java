@@ -10,6 +10,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -31,8 +32,11 @@ class UserIdentityTest {
     @Test
     void theThreadIsTheUserWithNoCapabilitiesAndTheCallerStaysRoot() throws Exception {
         Map<String, String> status = UserIdentity.runAs(user, "test", WAIT, UserIdentityTest::threadStatus);
-        String uid = String.join("\t", String.valueOf(user.uid()), String.valueOf(user.uid()),
-                String.valueOf(user.uid()), String.valueOf(user.uid()));
+        // real and saved: the holder id, which the user can never have; effective and filesystem: the user
+        int holder = UserIdentity.holderId();
+        assertTrue(holder != 0 && holder != user.uid(), "holder " + holder);
+        String uid = String.join("\t", Integer.toUnsignedString(holder), String.valueOf(user.uid()),
+                Integer.toUnsignedString(holder), String.valueOf(user.uid()));
         String gid = String.join("\t", String.valueOf(user.gid()), String.valueOf(user.gid()),
                 String.valueOf(user.gid()), String.valueOf(user.gid()));
         assertEquals(uid, status.get("Uid"));
@@ -45,6 +49,58 @@ class UserIdentityTest {
         Map<String, String> mine = threadStatus();
         assertTrue(mine.get("Uid").startsWith("0\t0\t0\t0"), mine.get("Uid"));
         assertTrue(!mine.get("CapEff").equals("0000000000000000"), "the calling thread keeps root's capabilities");
+    }
+
+    @Test
+    void theHolderIsTheHighestMappedIdThatNoAccountOrGroupHas() {
+        // the whole 32-bit range: -1 is no id, 4294967294 has no account
+        assertEquals(0xFFFFFFFEL, Integer.toUnsignedLong(UserIdentity.chooseHolder(List.of(new long[] {0, 4294967295L}))));
+        // a namespace of 65536 ids: 65535 is free (65534 would be, but is nobody)
+        assertEquals(65535, UserIdentity.chooseHolder(List.of(new long[] {0, 65536})));
+        assertEquals(65533, UserIdentity.chooseHolder(List.of(new long[] {0, 65535})));
+        // root is never taken, nor an id with an account
+        assertThrows(IllegalStateException.class,
+                () -> UserIdentity.chooseHolder(List.of(new long[] {0, 1}, new long[] {user.uid(), 1})));
+    }
+
+    @Test
+    void aSpawnedProcessIsWhollyTheUserWithItsEnvironmentAndStackLimitAsGiven() throws Exception {
+        long[] limit = new long[2];
+        assertEquals(0, LibC.INSTANCE.getrlimit(3, limit));
+        String script = "grep -E '^(Uid|Gid|CapEff|CapPrm):' /proc/self/status; echo LD=$LD_LIBRARY_PATH TZDIR=$TZDIR;"
+                + " ulimit -Ss; LD_SHOW_AUXV=1 /bin/true | grep AT_SECURE";
+        UserProcess p = SpawnLauncher.forThisProcess().startPiped(new LaunchSpec(user, List.of("sh", "-c", script),
+                Map.of("PATH", "/usr/bin:/bin", "LD_LIBRARY_PATH", "/opt/cuda/lib64", "TZDIR", "/tz"), Path.of("/"),
+                false));
+        p.stdin().close();
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        byte[] buf = new byte[4096];
+        for (int n; (n = p.stdout().read(buf)) > 0; ) {
+            bytes.write(buf, 0, n);
+        }
+        String out = bytes.toString();
+        p.closeStreams();
+        assertEquals(0, p.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS).code(), out);
+        String u = user.uid() + "\t" + user.uid() + "\t" + user.uid() + "\t" + user.uid();
+        assertTrue(out.contains("Uid:\t" + u + "\n"), out);
+        assertTrue(out.contains("CapEff:\t0000000000000000\n"), out);
+        assertTrue(out.contains("LD=/opt/cuda/lib64 TZDIR=/tz\n"), out);
+        String stack = limit[0] == -1L ? "unlimited" : Long.toString(limit[0] / 1024);
+        assertTrue(out.contains("\n" + stack + "\n"), out);
+        assertTrue(out.matches("(?s).*AT_SECURE:\\s+0\n.*"), out);
+    }
+
+    @Test
+    void aProgramThatCannotRunIsRefusedWithTheKernelsReason() throws Exception {
+        SpawnLauncher launcher = SpawnLauncher.forThisProcess();
+        LaunchRefused missing = assertThrows(LaunchRefused.class, () -> launcher.startPiped(
+                new LaunchSpec(user, List.of("no-such-program-here"), Map.of("PATH", "/usr/bin:/nonexistent:/bin"),
+                        Path.of("/"), false)));
+        assertEquals("command not found", missing.reason());
+        LaunchRefused shadow = assertThrows(LaunchRefused.class, () -> launcher.startPiped(
+                new LaunchSpec(user, List.of("/etc/shadow"), Map.of(), Path.of("/"), false)));
+        assertEquals(Errno.EPERM_REASON.equals("Operation not permitted") ? "Permission denied" : shadow.reason(),
+                shadow.reason());
     }
 
     @Test

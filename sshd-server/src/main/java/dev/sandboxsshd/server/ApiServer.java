@@ -20,8 +20,8 @@ import dev.sandboxsshd.pty.PtySessions;
 import dev.sandboxsshd.shell.LogText;
 
 /**
- * The HTTP API (Jetty core handlers, JSON): the SSH routes and the PTY routes behind one edge. Every
- * {@code /api/v1/*} call needs the bearer token, except a PTY WebSocket, which needs its session's token.
+ * The HTTP API (Jetty core handlers, JSON): the daemon's, the SSH and the PTY routes behind one edge. Every
+ * {@code /api/v1/*} call needs the bearer token, except health and a PTY WebSocket, which needs its session's token.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
@@ -29,12 +29,13 @@ public final class ApiServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
 
-    public ApiServer(HostPort listen, ApiToken token, SshService ssh, PtySessions ptys) {
-        this(listen, token, ssh, ptys, null);
+    /** {@code started}: the {@link System#nanoTime()} the daemon started at, for {@code /api/v1/info}'s uptime. */
+    public ApiServer(HostPort listen, ApiToken token, SshService ssh, PtySessions ptys, long started) {
+        this(listen, token, ssh, ptys, started, null);
     }
 
     /** @param metrics served at {@code GET /metrics} behind the bearer token; null for none */
-    public ApiServer(HostPort listen, ApiToken token, SshService ssh, PtySessions ptys, Metrics metrics) {
+    public ApiServer(HostPort listen, ApiToken token, SshService ssh, PtySessions ptys, long started, Metrics metrics) {
         // Jetty lets one idle thread go per idle timeout: after a burst of PTY sockets the pool is back to its
         // minimum within about a minute, not the 28 minutes Jetty's 60 s default would take.
         QueuedThreadPool threads = new QueuedThreadPool(32, 4, 2_000);
@@ -45,6 +46,7 @@ public final class ApiServer implements AutoCloseable {
         connector.setPort(listen.port());
         server.addConnector(connector);
         Routes routes = new Routes();
+        DaemonRoutes.register(routes, ssh, ptys, started, System::nanoTime);
         SshRoutes.register(routes, ssh);
         PtyRoutes.register(routes, ptys);
         WebSocketUpgradeHandler websockets = WebSocketUpgradeHandler.from(server, PtyRoutes.webSockets(ptys));

@@ -40,7 +40,8 @@ public final class Flags {
     public static final Flag<String> HOSTNAME = Flag.value("--hostname", "NAME", Flags::validHostname,
             Default.of("tl-sbx"), "the name `--set-hostname` sets");
     public static final Flag<Boolean> SET_HOSTNAME = Flag.toggle("--set-hostname", "off",
-            "set the kernel hostname at start (needs privilege in its UTS namespace); never done without it");
+            "set the kernel hostname at start (needs privilege in its UTS namespace) and map it in `/etc/hosts`"
+                    + " (one line of its own, `127.0.1.1`); never done without it");
     public static final Flag<Path> ENABLE_KEY = Flag.value("--enable-key", "FILE", Path::of, Default.none(""),
             "enable at start with this public key, exactly as the API call would");
     public static final Flag<String> BACKEND_USER = Flag.value("--backend-user", "USER", name -> name,
@@ -98,7 +99,8 @@ public final class Flags {
     public static final List<Flag<?>> ALL = List.of(API_LISTEN, SSH_LISTEN, STATE_DIR, API_TOKEN_FILE, HOSTNAME,
             SET_HOSTNAME, ENABLE_KEY, BACKEND_USER, NO_FORWARDING, NO_AGENT_FORWARDING, GATEWAY_PORTS,
             STREAM_LOCAL_BIND_UNLINK, PTY_USER, PTY_IDLE_TIMEOUT, SESSION_ENV, MAX_STARTUPS, MAX_AUTH_TRIES, MAX_SESSIONS,
-            MAX_CHANNELS, MAX_SFTP_HANDLES, SFTP_FD_RESERVE, MAX_PTY_SESSIONS, PROXY_PROTOCOL_FROM, NO_METRICS, AUDIT_LOG, HELP);
+            MAX_CHANNELS, MAX_SFTP_HANDLES, SFTP_FD_RESERVE, MAX_PTY_SESSIONS, PROXY_PROTOCOL_FROM, NO_METRICS,
+            AUDIT_LOG, HELP);
 
     private static final int HELP_COLUMN = 28;
     private static final int HELP_WIDTH = 116;
@@ -158,6 +160,12 @@ public final class Flags {
             Flag<?> flag = name.equals("-h") ? HELP : byName.get(name);
             if (flag == null) {
                 throw new DaemonOptions.UsageException("unknown flag '" + args[i] + "' (see --help)");
+            }
+            if (flag.isSwitch() && value != null) {
+                // an on/off flag is on by being there: --no-forwarding=false would otherwise turn forwarding off
+                String absent = flag.byDefault().text().replace("`", "");
+                throw new DaemonOptions.UsageException(name + " takes no value, got '" + args[i] + "': give " + name
+                        + " alone to turn it on, or leave it out" + (absent.isEmpty() ? "" : " (" + absent + ")"));
             }
             if (flag == HELP) {
                 throw new DaemonOptions.UsageException(null);

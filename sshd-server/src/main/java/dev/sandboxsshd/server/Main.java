@@ -1,6 +1,7 @@
 package dev.sandboxsshd.server;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -14,6 +15,8 @@ import dev.sandboxsshd.keys.HostKeys;
 import dev.sandboxsshd.pty.PtySessions;
 import dev.sandboxsshd.shell.ChildReaper;
 import dev.sandboxsshd.shell.Hostname;
+import dev.sandboxsshd.shell.HostsFile;
+import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.SessionEnvironment;
 import dev.sandboxsshd.shell.SpawnLauncher;
 import dev.sandboxsshd.shell.UserDatabase;
@@ -31,6 +34,7 @@ public final class Main {
     private static final byte[] NOTHING = {};
 
     public static void main(String[] args) {
+        long started = System.nanoTime();
         exitOnVirtualMachineError();
         HeapWatchdog.start(EXIT_VM_ERROR);
         DaemonOptions options;
@@ -46,7 +50,11 @@ public final class Main {
             return;
         }
         try {
-            run(options);
+            run(options, started);
+        } catch (FileSystemException e) { // its message alone is the bare path
+            System.err.println("sandbox-sshd: " + e.getFile() + ": " + StartFailure.reason(e)
+                    + (e.getOtherFile() == null ? "" : " (" + e.getOtherFile() + ")"));
+            System.exit(1);
         } catch (Exception e) {
             System.err.println("sandbox-sshd: " + e.getMessage());
             System.exit(1);
@@ -79,17 +87,26 @@ public final class Main {
         });
     }
 
-    private static void run(DaemonOptions options) throws Exception {
+    private static void run(DaemonOptions options, long started) throws Exception {
         long pid = ProcessHandle.current().pid();
         // Files the daemon creates for users (SFTP, SCP) and the processes it starts get sshd's default umask.
         UserIdentity.setProcessUmask(UserIdentity.DEFAULT_UMASK);
         if (options.setHostname()) {
             Hostname.set(options.hostname());
+            // tools that resolve their own host name (sudo, hostname -f) must find it: one line the daemon owns
+            HostsFile.Outcome hosts = HostsFile.ensure(Path.of("/etc/hosts"), options.hostname());
+            System.out.println("sandbox-sshd: hostname " + options.hostname() + "; " + hosts.detail());
         }
         Path stateDir = options.stateDir();
-        createPrivateDirectory(stateDir);
-        KeyPair hostKey = HostKeys.loadOrCreate(stateDir);
-        ApiToken token = ApiToken.loadOrCreate(options.apiTokenFile());
+        KeyPair hostKey;
+        ApiToken token;
+        try {
+            createPrivateDirectory(stateDir);
+            hostKey = HostKeys.loadOrCreate(stateDir);
+            token = ApiToken.loadOrCreate(options.apiTokenFile());
+        } catch (FileSystemException e) {
+            throw StartFailure.unwritableState(stateDir, options.apiTokenFile(), e, UserDatabase.runningAsRoot());
+        }
         UserLauncher launcher = SpawnLauncher.forThisProcess();
         ChildReaper.get().adoptOrphans();
         SessionEnvironment sessionEnvironment = new SessionEnvironment(options.sessionEnv(), System.getenv(),
@@ -102,11 +119,15 @@ public final class Main {
 
         // SSH comes back (or up) before the API answers, so nobody ever sees a restarted daemon as disabled.
         if (options.enableKey() != null) {
-            String line = Files.readString(options.enableKey());
+            EnableRequest request = enableRequest(options);
             try {
-                ssh.enable(EnableRequest.validate(line, options.backendUser()));
+                ssh.enable(request);
             } catch (Refused e) {
-                throw new IllegalArgumentException("--enable-key " + options.enableKey() + ": " + e.getMessage());
+                if (e.getMessage().startsWith(SshService.CANNOT_LISTEN)) {
+                    throw StartFailure.cannotListen("SSH", options.sshListen(), "--ssh-listen",
+                            e.getMessage().substring(e.getMessage().indexOf(": ") + 2));
+                }
+                throw new StartFailure("--enable-key " + options.enableKey() + ": " + e.getMessage());
             }
         } else {
             ssh.restore();
@@ -117,12 +138,12 @@ public final class Main {
                 options.ptyIdleTimeout(), PtySessions.DEFAULT_EXITED_GRACE, options.maxPtySessions(), System::nanoTime);
         ptys.startReaping(Duration.ofSeconds(1));
         operating.countPty(() -> ptys.list().size());
-        ApiServer api = new ApiServer(options.apiListen(), token, ssh, ptys, operating.servedMetrics());
+        ApiServer api = new ApiServer(options.apiListen(), token, ssh, ptys, started, operating.servedMetrics());
         try {
             api.start();
         } catch (IOException e) {
             ssh.close();
-            throw new IOException("cannot listen for the API on " + options.apiListen() + ": " + e.getMessage(), e);
+            throw StartFailure.cannotListen("the API", options.apiListen(), "--api-listen", rootMessage(e));
         }
         String apiAddress = api.boundAddress();
         System.out.println("sandbox-sshd: api listening on " + apiAddress + " (pid " + pid + ", token in "
@@ -145,6 +166,43 @@ public final class Main {
         stop.install();
         stop.await();
         operating.close();
+    }
+
+    /** {@code --enable-key} and {@code --backend-user} as the enable call would take them, or what to do instead. */
+    private static EnableRequest enableRequest(DaemonOptions options) throws StartFailure {
+        Path key = options.enableKey();
+        String line;
+        try {
+            line = Files.readString(key);
+        } catch (FileSystemException e) {
+            throw StartFailure.unreadableKey(key, e);
+        } catch (IOException e) {
+            throw new StartFailure("--enable-key " + key + " is not a public key line (" + e.getMessage()
+                    + "): pass the .pub file ssh-keygen wrote");
+        }
+        String name = options.backendUser();
+        boolean root = UserDatabase.runningAsRoot();
+        PosixUser current = root ? null : UserDatabase.current();
+        String self = current == null ? null : current.name();
+        PosixUser user = UserDatabase.byName(name).orElseThrow(() -> StartFailure.unknownUser("--backend-user", name,
+                !name.equals(EnableRequest.DEFAULT_BACKEND_USER), self));
+        if (current != null && user.uid() != current.uid()) {
+            throw new StartFailure("the daemon runs as " + self + ", not root, so it can serve only " + self
+                    + ": pass --backend-user " + self + ", or start it as root to serve " + name);
+        }
+        try {
+            return EnableRequest.validate(line, name);
+        } catch (Refused e) {
+            throw new StartFailure("--enable-key " + key + ": " + e.getMessage());
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     }
 
     private static String connectHost(String listen) {

@@ -22,11 +22,13 @@ import org.apache.sshd.common.Service;
 import org.apache.sshd.common.session.ConnectionService;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionDisconnectHandler;
+import org.apache.sshd.common.session.helpers.AbstractConnectionService;
 import org.apache.sshd.common.util.threads.CloseableExecutorService;
 import org.apache.sshd.common.util.threads.SshThreadPoolExecutor;
 import org.apache.sshd.common.util.threads.SshdThreadFactory;
 import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.global.CancelTcpipForwardHandler;
 import org.apache.sshd.server.global.NoMoreSessionsHandler;
 import org.apache.sshd.server.global.TcpipForwardHandler;
@@ -70,6 +72,8 @@ import dev.sandboxsshd.shell.UserLauncher;
 public final class SshService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SshService.class);
     static final String SERVER_VERSION = "sandbox-sshd_0.1";
+    /** How a refused enable that could not bind begins; the kernel's reason follows after ": ". */
+    static final String CANNOT_LISTEN = "cannot listen for SSH on ";
 
     private final HostPort listen;
     private final KeyPair hostKey;
@@ -127,7 +131,7 @@ public final class SshService implements AutoCloseable {
                 stopQuietly(server);
                 server = null;
                 LOG.error("cannot listen for ssh on {}: {}", listen, e.toString());
-                throw new Refused(Kind.FAILED, "cannot listen for SSH on " + listen + ": " + describe(e));
+                throw new Refused(Kind.FAILED, CANNOT_LISTEN + listen + ": " + describe(e));
             }
         }
         try {
@@ -191,6 +195,27 @@ public final class SshService implements AutoCloseable {
     /** How many SSH connections are open now. */
     public synchronized int sessionCount() {
         return server == null ? 0 : server.getActiveSessions().size();
+    }
+
+    /** Open connections, and the session channels (shell, exec, subsystem) open on them. */
+    public record Counts(int connections, int sessions) {
+    }
+
+    public synchronized Counts counts() {
+        if (server == null) {
+            return new Counts(0, 0);
+        }
+        int connections = 0;
+        int sessions = 0;
+        for (Session session : server.getActiveSessions()) {
+            connections++;
+            AbstractConnectionService service = session.getService(AbstractConnectionService.class);
+            if (service != null) {
+                sessions += (int) service.getChannels().stream()
+                        .filter(c -> c instanceof ChannelSession && c.isOpen()).count();
+            }
+        }
+        return new Counts(connections, sessions);
     }
 
     @Override

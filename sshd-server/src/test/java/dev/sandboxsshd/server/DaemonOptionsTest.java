@@ -143,6 +143,20 @@ class DaemonOptionsTest {
         assertEquals(message, error(args.split(" ")));
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+            "--no-forwarding=false|--no-forwarding takes no value, got '--no-forwarding=false': give --no-forwarding alone to turn it on, or leave it out (forwarding on)",
+            "--no-forwarding=true|--no-forwarding takes no value, got '--no-forwarding=true': give --no-forwarding alone to turn it on, or leave it out (forwarding on)",
+            "--no-agent-forwarding=no|--no-agent-forwarding takes no value, got '--no-agent-forwarding=no': give --no-agent-forwarding alone to turn it on, or leave it out (agent forwarding on)",
+            "--gateway-ports=|--gateway-ports takes no value, got '--gateway-ports=': give --gateway-ports alone to turn it on, or leave it out (loopback only)",
+            "--set-hostname=0|--set-hostname takes no value, got '--set-hostname=0': give --set-hostname alone to turn it on, or leave it out (off)",
+            "--stream-local-bind-unlink=yes|--stream-local-bind-unlink takes no value, got '--stream-local-bind-unlink=yes': give --stream-local-bind-unlink alone to turn it on, or leave it out (off)",
+            "--help=1|--help takes no value, got '--help=1': give --help alone to turn it on, or leave it out",
+    })
+    void aSwitchGivenAValueIsRefusedNamingIt(String arg, String message) {
+        assertEquals(message, error(arg));
+    }
+
     @Test
     void hostnameOfMoreThan64Characters() {
         String name = "a".repeat(60) + ".bcde";

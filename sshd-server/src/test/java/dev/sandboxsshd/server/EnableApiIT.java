@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -107,6 +108,67 @@ class EnableApiIT {
         }
     }
 
+    @Test
+    void healthNeedsNoTokenAndSaysNothingElse() throws Exception {
+        for (String auth : new String[] {null, "Bearer wrong", "Bearer " + fx.daemon.token()}) {
+            DaemonProcess.Http r = fx.daemon.call("GET", "/api/v1/health", null, auth);
+            assertEquals(200, r.status(), r.raw());
+            assertEquals("{\"healthy\":true}", r.raw());
+        }
+        DaemonProcess.Http post = fx.daemon.call("POST", "/api/v1/health", "{}", null);
+        assertEquals(401, post.status(), "only GET is open: " + post.raw());
+    }
+
+    @Test
+    void infoCountsConnectionsAndSessions() throws Exception {
+        DaemonProcess.Http before = fx.daemon.call("GET", "/api/v1/info", null);
+        assertEquals(200, before.status(), before.raw());
+        JsonNode info = before.body();
+        assertEquals(List.of("version", "uptime_secs", "pid", "ssh", "connections", "ssh_sessions", "pty_sessions"),
+                fieldNames(info));
+        assertTrue(info.get("version").asText().matches("\\d+\\.\\d+\\.\\d+.*"), "the pom's version: " + before.raw());
+        assertTrue(info.get("uptime_secs").asLong() >= 0, before.raw());
+        assertEquals(fx.daemon.pid, info.get("pid").asLong());
+        assertTrue(info.get("ssh").get("enabled").asBoolean(), before.raw());
+        assertEquals(fx.daemon.status().body().get("listen").asText(), info.get("ssh").get("listen").asText());
+
+        // one connection with two sessions on it (a ControlMaster and a second session over it), and one PTY session
+        Path control = dir.resolve("cm-" + System.nanoTime());
+        List<String> mux = List.of("-o", "ControlMaster=auto", "-o", "ControlPath=" + control, "-o", "ControlPersist=no");
+        Process first = new ProcessBuilder(fx.ssh.sshArgs(mux, "echo started; read line")).start();
+        Process second = null;
+        String pty = null;
+        try {
+            assertEquals("started\n", new String(first.getInputStream().readNBytes("started\n".length())));
+            second = new ProcessBuilder(fx.ssh.sshArgs(mux, "echo started; read line")).start();
+            assertEquals("started\n", new String(second.getInputStream().readNBytes("started\n".length())));
+            pty = fx.daemon.call("POST", "/api/v1/pty", "{\"command\": \"/bin/cat\"}").body().get("session_id").asText();
+            JsonNode busy = fx.daemon.call("GET", "/api/v1/info", null).body();
+            assertEquals(before.body().get("connections").asInt() + 1, busy.get("connections").asInt(), busy.toString());
+            assertEquals(before.body().get("ssh_sessions").asInt() + 2, busy.get("ssh_sessions").asInt(), busy.toString());
+            assertEquals(before.body().get("pty_sessions").asInt() + 1, busy.get("pty_sessions").asInt(), busy.toString());
+        } finally {
+            if (second != null) {
+                DaemonProcess.killTree(second.toHandle());
+            }
+            DaemonProcess.killTree(first.toHandle());
+            if (pty != null) {
+                fx.daemon.call("DELETE", "/api/v1/pty/" + pty, null);
+            }
+        }
+        Await.until("the connection is gone from info", Duration.ofSeconds(20), () -> {
+            JsonNode after = fx.daemon.call("GET", "/api/v1/info", null).body();
+            return after.get("connections").asInt() == before.body().get("connections").asInt()
+                    && after.get("ssh_sessions").asInt() == before.body().get("ssh_sessions").asInt();
+        });
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
     static Stream<Arguments> badRequests() throws Exception {
         String good = fx.key.publicLine();
         String[] parts = good.split(" ");
@@ -160,6 +222,7 @@ class EnableApiIT {
         DaemonProcess.Http r = fx.daemon.call("POST", "/api/v1/ssh/enable", body);
         assertEquals(status, r.status(), r.raw());
         assertTrue(r.body().get("error").asText().contains(error), r.raw());
+        assertEquals(status == 413 ? "PAYLOAD_TOO_LARGE" : "INVALID_REQUEST", r.body().get("code").asText(), r.raw());
         assertEquals(before, fx.daemon.status().body());
     }
 
@@ -185,8 +248,12 @@ class EnableApiIT {
                 DaemonProcess.Http r = fx.daemon.call(call[0], call[1], json(other.publicLine()), auth);
                 assertEquals(401, r.status(), call[1] + " with " + auth + ": " + r.raw());
                 assertTrue(r.body().get("error").asText().contains("bearer token"), r.raw());
+                assertEquals("UNAUTHORIZED", r.body().get("code").asText(), r.raw());
             }
         }
+        // nothing of the routes without the token: a path that does not exist is a 401 too
+        assertEquals(401, fx.daemon.call("GET", "/api/v1/nothing", null, null).status());
+        assertEquals(401, fx.daemon.call("GET", "/api/v1/info", null, "Bearer wrong").status());
         assertTrue(fx.daemon.status().body().get("enabled").asBoolean());
         fx.daemon.awaitLogLine("refused api call", "/api/v1/ssh/disable", "wrong bearer token");
     }
@@ -196,9 +263,12 @@ class EnableApiIT {
         DaemonProcess.Http r = fx.daemon.call("GET", "/api/v1/ssh/enable", null);
         assertEquals(405, r.status(), r.raw());
         assertTrue(r.body().get("error").asText().contains("use POST"));
+        assertEquals("METHOD_NOT_ALLOWED", r.body().get("code").asText(), r.raw());
         assertEquals(405, fx.daemon.call("DELETE", "/api/v1/ssh", null).status());
         assertEquals(405, fx.daemon.call("GET", "/api/v1/ssh/disable", null).status());
-        assertEquals(404, fx.daemon.call("GET", "/api/v1/nothing", null).status());
+        DaemonProcess.Http none = fx.daemon.call("GET", "/api/v1/nothing", null);
+        assertEquals(404, none.status());
+        assertEquals("NOT_FOUND", none.body().get("code").asText(), none.raw());
     }
 
     @Test
@@ -239,6 +309,7 @@ class EnableApiIT {
             DaemonProcess.Http r = daemon.enable(fx.key.publicLine(), fx.user);
             assertEquals(500, r.status(), r.raw());
             assertTrue(r.body().get("error").asText().contains("cannot listen for SSH on 127.0.0.1:" + taken.getLocalPort()), r.raw());
+            assertEquals("OPERATION_FAILED", r.body().get("code").asText(), r.raw());
             JsonNode status = daemon.status().body();
             assertFalse(status.get("enabled").asBoolean());
             assertTrue(status.get("pid").isNull());

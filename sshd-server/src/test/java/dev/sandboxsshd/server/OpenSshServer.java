@@ -157,7 +157,7 @@ final class OpenSshServer implements AutoCloseable {
     }
 
     /** Search permission for others on dir and its ancestors below the temp dir (never on the temp dir itself). */
-    private static void letOthersSearch(Path dir) throws IOException {
+    static void letOthersSearch(Path dir) throws IOException {
         Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toRealPath();
         for (Path p = dir.toRealPath(); p != null && p.startsWith(tmp) && !p.equals(tmp); p = p.getParent()) {
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);

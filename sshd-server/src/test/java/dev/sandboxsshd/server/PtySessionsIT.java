@@ -182,7 +182,12 @@ class PtySessionsIT {
         String refused = rawHandshake("/api/v1/pty/no-such/ws", "Host: x\r\nX-PTY-Token: " + s.token() + "\r\n");
         assertTrue(refused.startsWith("HTTP/1.1 401"), refused);
         assertTrue(refused.contains("{\"error\":"), refused);
-        assertEquals(404, daemon.call("GET", "/api/v1/pty/no-such-session", null).status());
+        assertTrue(refused.contains("\"code\":\"INVALID_TOKEN\"}"), "Tensorlake's code for a wrong PTY token: " + refused);
+        String wrong = rawHandshake("/api/v1/pty/" + s.id() + "/ws", "Host: x\r\nX-PTY-Token: wrong\r\n");
+        assertTrue(wrong.startsWith("HTTP/1.1 401") && wrong.contains("\"code\":\"INVALID_TOKEN\""), wrong);
+        DaemonProcess.Http missing = daemon.call("GET", "/api/v1/pty/no-such-session", null);
+        assertEquals(404, missing.status());
+        assertEquals("NOT_FOUND", missing.body().get("code").asText(), missing.raw());
         assertEquals(401, daemon.call("GET", "/api/v1/pty", null, null).status(), "the REST endpoints need the bearer token");
         daemon.call("DELETE", "/api/v1/pty/" + s.id(), null);
     }
@@ -218,6 +223,7 @@ class PtySessionsIT {
             DaemonProcess.Http r = daemon.call("POST", "/api/v1/pty", c[0]);
             assertEquals(400, r.status(), c[0] + " -> " + r.raw());
             assertTrue(r.body().get("error").asText().contains(c[1]), c[0] + " -> " + r.raw());
+            assertEquals("INVALID_REQUEST", r.body().get("code").asText(), c[0] + " -> " + r.raw());
         }
         assertEquals(before, daemon.call("GET", "/api/v1/pty", null).body().get("sessions").size(), "nothing was created");
         Session s = create("/bin/cat");
@@ -235,6 +241,7 @@ class PtySessionsIT {
             DaemonProcess.Http third = capped.call("POST", "/api/v1/pty", cat);
             assertEquals(429, third.status(), third.raw());
             assertEquals("too many PTY sessions (2); delete one first", third.body().get("error").asText());
+            assertEquals("TOO_MANY_SESSIONS", third.body().get("code").asText(), "Tensorlake's code: " + third.raw());
             capped.awaitLogLine("refused pty session: command=/bin/cat");
             assertEquals(2, capped.call("GET", "/api/v1/pty", null).body().get("sessions").size());
             assertEquals(200, capped.call("DELETE", "/api/v1/pty/" + first, null).status());

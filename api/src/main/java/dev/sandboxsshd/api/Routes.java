@@ -12,7 +12,8 @@ import dev.sandboxsshd.api.Refused.Kind;
 /**
  * The API's routes: a handler per method and path pattern such as {@code /api/v1/pty/{id}/resize}, where a
  * {@code {name}} segment matches any non-empty segment. A path that only other methods have handlers for is a
- * {@link Refused.Kind#WRONG_METHOD} naming them, so Allow always says what is registered.
+ * {@link Refused.Kind#WRONG_METHOD} naming them, so Allow always says what is registered. A route added with
+ * {@link #addOpen} is answered without the edge's guard (health); every other needs it.
  */
 public final class Routes {
     /** One endpoint: the call in, a record for the JSON reply out. */
@@ -28,21 +29,30 @@ public final class Routes {
     }
 
     /** A handler found for a request, and the path segments its pattern named. */
-    public record Match(Handler handler, Map<String, String> params) {
+    public record Match(Handler handler, Map<String, String> params, boolean open) {
     }
 
-    private record Route(String method, String pattern, String[] segments, Handler handler) {
+    private record Route(String method, String pattern, String[] segments, Handler handler, boolean open) {
     }
 
     private final List<Route> routes = new ArrayList<>();
 
     public Routes add(String method, String pattern, Handler handler) {
+        return add(method, pattern, handler, false);
+    }
+
+    /** A route anyone may call: it must say nothing a caller without the token may not know. */
+    public Routes addOpen(String method, String pattern, Handler handler) {
+        return add(method, pattern, handler, true);
+    }
+
+    private Routes add(String method, String pattern, Handler handler, boolean open) {
         for (Route route : routes) {
             if (route.method.equals(method) && route.pattern.equals(pattern)) {
                 throw new IllegalArgumentException(method + " " + pattern + " is registered twice");
             }
         }
-        routes.add(new Route(method, pattern, pattern.split("/", -1), handler));
+        routes.add(new Route(method, pattern, pattern.split("/", -1), handler, open));
         return this;
     }
 
@@ -55,7 +65,7 @@ public final class Routes {
                 continue;
             }
             if (route.method.equals(method)) {
-                return new Match(route.handler, params);
+                return new Match(route.handler, params, route.open);
             }
             if (!allowed.contains(route.method)) {
                 allowed.add(route.method);

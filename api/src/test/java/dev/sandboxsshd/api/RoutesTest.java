@@ -2,7 +2,9 @@ package dev.sandboxsshd.api;
 
 import static dev.sandboxsshd.api.Refusals.refused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.EnumMap;
 import java.util.List;
@@ -81,5 +83,28 @@ class RoutesTest {
         }
         assertEquals(Map.of(Kind.INVALID_INPUT, 400, Kind.UNAUTHENTICATED, 401, Kind.NOT_FOUND, 404, Kind.WRONG_METHOD, 405,
                 Kind.CONFLICT, 409, Kind.TOO_LARGE, 413, Kind.LIMIT_REACHED, 429, Kind.FAILED, 500), statuses);
+    }
+
+    @Test
+    void eachKindHasItsCodeAndACaseMayHaveItsOwn() {
+        Map<Kind, String> codes = new EnumMap<>(Kind.class);
+        for (Kind kind : Kind.values()) {
+            codes.put(kind, new Refused(kind, "x").code());
+        }
+        assertEquals(Map.of(Kind.INVALID_INPUT, "INVALID_REQUEST", Kind.UNAUTHENTICATED, "UNAUTHORIZED",
+                Kind.NOT_FOUND, "NOT_FOUND", Kind.WRONG_METHOD, "METHOD_NOT_ALLOWED", Kind.CONFLICT, "CONFLICT",
+                Kind.TOO_LARGE, "PAYLOAD_TOO_LARGE", Kind.LIMIT_REACHED, "LIMIT_REACHED", Kind.FAILED, "OPERATION_FAILED"),
+                codes);
+        assertEquals("METHOD_NOT_ALLOWED", refused(Kind.WRONG_METHOD, () -> routes.match("PUT", "/api/v1/pty")).code());
+        assertEquals("TOO_MANY_SESSIONS", new Refused(Kind.LIMIT_REACHED, "TOO_MANY_SESSIONS", "x").code());
+        assertThrows(IllegalArgumentException.class, () -> new Refused(Kind.FAILED, "not a code", "x"));
+    }
+
+    @Test
+    void onlyRoutesAddedOpenAreOpen() throws Exception {
+        Routes mixed = new Routes().addOpen("GET", "/api/v1/health", call -> "ok").add("GET", "/api/v1/info", call -> "info");
+        assertTrue(mixed.match("GET", "/api/v1/health").open());
+        assertFalse(mixed.match("GET", "/api/v1/info").open());
+        assertThrows(IllegalArgumentException.class, () -> mixed.add("GET", "/api/v1/health", call -> "again"));
     }
 }

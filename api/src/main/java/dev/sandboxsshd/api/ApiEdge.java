@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.eclipse.jetty.http.HttpHeader;
@@ -20,9 +19,9 @@ import dev.sandboxsshd.api.Refused.Kind;
 import dev.sandboxsshd.shell.LogText;
 
 /**
- * The HTTP edge of the API, and the only place that knows statuses: every call under the prefix passes the guard,
- * is routed, and its handler's record goes out as JSON with 200; a {@link Refused} goes out as
- * {@code {"error": message}} with the status of its kind.
+ * The HTTP edge of the API, and the only place that knows statuses: every call under the prefix passes the guard
+ * (but those of an open route), is routed, and its handler's record goes out as JSON with 200; a {@link Refused} goes
+ * out as {@code {"error": message, "code": code}} with the status of its kind.
  */
 public final class ApiEdge extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(ApiEdge.class);
@@ -31,6 +30,13 @@ public final class ApiEdge extends Handler.Abstract {
     public interface Guard {
         void check(Request request) throws Refused;
     }
+
+    /** Every error body: the message for people, the code for programs. */
+    public record ErrorReply(String error, String code) {
+    }
+
+    /** The code of an error no refusal describes: a bug, logged with its stack. */
+    public static final String INTERNAL_ERROR = "INTERNAL_ERROR";
 
     private final String prefix;
     private final Guard guard;
@@ -64,8 +70,16 @@ public final class ApiEdge extends Handler.Abstract {
             if (!path.startsWith(prefix)) {
                 throw new Refused(Kind.NOT_FOUND, "no such endpoint: " + path);
             }
-            guard.check(request);
-            Routes.Match match = routes.match(method, path);
+            Routes.Match match;
+            try {
+                match = routes.match(method, path);
+            } catch (Refused e) {
+                guard.check(request); // a caller without the token learns nothing of the routes
+                throw e;
+            }
+            if (!match.open()) {
+                guard.check(request);
+            }
             Object reply = match.handler().handle(new Routes.Call() {
                 @Override
                 public String param(String name) {
@@ -84,10 +98,10 @@ public final class ApiEdge extends Handler.Abstract {
             } else if (e.kind() == Kind.WRONG_METHOD) {
                 response.getHeaders().put(HttpHeader.ALLOW, String.join(", ", e.allowed()));
             }
-            send(response, callback, status(e), Map.of("error", e.getMessage()));
+            send(response, callback, status(e), new ErrorReply(e.getMessage(), e.code()));
         } catch (RuntimeException e) {
             LOG.error("api call {} {} failed", LogText.escape(method), LogText.escape(path), e);
-            send(response, callback, 500, Map.of("error", "internal error: " + e));
+            send(response, callback, 500, new ErrorReply("internal error: " + e, INTERNAL_ERROR));
         }
         return true;
     }
@@ -111,7 +125,8 @@ public final class ApiEdge extends Handler.Abstract {
         try {
             bytes = ApiJson.write(reply);
         } catch (IOException e) {
-            bytes = "{\"error\":\"cannot encode response\"}".getBytes(StandardCharsets.UTF_8);
+            bytes = ("{\"error\":\"cannot encode response\",\"code\":\"" + INTERNAL_ERROR + "\"}")
+                    .getBytes(StandardCharsets.UTF_8);
             status = 500;
         }
         response.setStatus(status);
