@@ -138,6 +138,9 @@ public final class Main {
                 options.ptyIdleTimeout(), PtySessions.DEFAULT_EXITED_GRACE, options.maxPtySessions(), System::nanoTime);
         ptys.startReaping(Duration.ofSeconds(1));
         operating.countPty(() -> ptys.list().size());
+        if (operating.observer() != null) {
+            ptys.observe(operating.observer());
+        }
         ApiServer api = new ApiServer(options.apiListen(), token, ssh, ptys, started, operating.servedMetrics());
         try {
             api.start();
