@@ -60,6 +60,7 @@ public final class PtySessions implements AutoCloseable {
     private final LongSupplier nanoClock;
     private final Map<String, PtySession> sessions = new ConcurrentHashMap<>();
     private ScheduledExecutorService reaper;
+    private volatile PtyEvents events = PtyEvents.NONE;
 
     public PtySessions(UserLauncher launcher, SessionEnvironment sessionEnvironment, BackendUser backendUser,
                        Duration idleTimeout, Duration exitedGrace, int maxSessions, LongSupplier nanoClock) {
@@ -70,6 +71,11 @@ public final class PtySessions implements AutoCloseable {
         this.exitedGrace = exitedGrace;
         this.maxSessions = maxSessions;
         this.nanoClock = nanoClock;
+    }
+
+    /** Where creates, attaches and kills are reported (the metrics and the audit trail); set at assembly. */
+    public void observe(PtyEvents observer) {
+        this.events = observer;
     }
 
     /** Reaps on a timer from now on; tests call {@link #reap()} themselves instead. */
@@ -91,6 +97,7 @@ public final class PtySessions implements AutoCloseable {
         if (sessions.size() >= maxSessions) {
             LOG.warn("refused pty session: command={} reason={} sessions exist (the limit, --max-pty-sessions)",
                     LogText.escape(request.command()), sessions.size());
+            events.ptyLimitReached();
             throw new Refused(Kind.LIMIT_REACHED, TOO_MANY_SESSIONS,
                     "too many PTY sessions (" + maxSessions + "); delete one first");
         }
@@ -120,6 +127,7 @@ public final class PtySessions implements AutoCloseable {
         sessions.put(id, session);
         LOG.info("pty session {} created: user={} pid={} command={} size={}x{}", id, user.name(), process.pid(),
                 request.command(), request.size().cols(), request.size().rows());
+        events.ptyCreated(id, user.name(), argv, process.pid());
         return new Created(id, token);
     }
 
@@ -147,6 +155,7 @@ public final class PtySessions implements AutoCloseable {
             throw new Refused(Kind.NOT_FOUND, "no PTY session " + id);
         }
         session.terminate("DELETE");
+        events.ptyKilled(id, "DELETE");
     }
 
     /** The session a WebSocket may attach to: the id must exist and the token match, else empty (one answer for both). */
@@ -157,6 +166,7 @@ public final class PtySessions implements AutoCloseable {
         }
         for (String token : presentedTokens) {
             if (token != null && session.tokenMatches(token.getBytes(StandardCharsets.US_ASCII))) {
+                events.ptyAttached(id);
                 return Optional.of(session);
             }
         }
@@ -170,6 +180,7 @@ public final class PtySessions implements AutoCloseable {
             if (session.idleLongerThan(idleTimeout.toNanos(), now)) {
                 sessions.remove(session.id, session);
                 session.terminate("no client attached for " + idleTimeout.toSeconds() + " s");
+                events.ptyKilled(session.id, "idle");
             } else if (session.exitedLongerThan(exitedGrace.toNanos(), now)) {
                 sessions.remove(session.id, session);
             }

@@ -30,10 +30,12 @@ public final class ApiServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
 
-    /**
-     * @param started the {@link System#nanoTime()} the daemon started at, for {@code /api/v1/info}'s uptime
-     * @param metrics served at {@code GET /metrics} behind the bearer token; null for none
-     */
+    /** {@code started}: the {@link System#nanoTime()} the daemon started at, for {@code /api/v1/info}'s uptime. */
+    public ApiServer(HostPort listen, ApiToken token, SshService ssh, PtySessions ptys, long started) {
+        this(listen, token, ssh, ptys, started, null);
+    }
+
+    /** @param metrics served at {@code GET /metrics} behind the bearer token; null for none */
     public ApiServer(HostPort listen, ApiToken token, SshService ssh, PtySessions ptys, long started, Metrics metrics) {
         // Jetty lets one idle thread go per idle timeout: after a burst of PTY sockets the pool is back to its
         // minimum within about a minute, not the 28 minutes Jetty's 60 s default would take.

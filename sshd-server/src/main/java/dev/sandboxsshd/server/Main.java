@@ -144,6 +144,9 @@ public final class Main {
             System.err.println("sandbox-sshd: no idle give-back: " + e);
         }
         operating.countPty(() -> ptys.list().size());
+        if (operating.observer() != null) {
+            ptys.observe(operating.observer());
+        }
         ApiServer api = new ApiServer(options.apiListen(), token, ssh, ptys, started, operating.servedMetrics());
         try {
             api.start();

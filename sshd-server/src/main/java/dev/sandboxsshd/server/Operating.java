@@ -32,11 +32,12 @@ final class Operating implements AutoCloseable {
         observer = new ConnectionObserver(metrics, audit == null ? ConnectionObserver.Audit.NONE : audit::record);
     }
 
-    static Operating start(OperatingOptions options) throws IOException {
+    static Operating start(OperatingOptions options) throws StartFailure {
         try {
             return new Operating(options);
         } catch (IOException e) {
-            throw new IOException("--audit-log " + options.auditLog() + ": cannot open it: " + e.getMessage(), e);
+            throw new StartFailure("--audit-log " + options.auditLog() + " cannot be opened for appending ("
+                    + e.getMessage() + "): name a file in a directory the daemon may write, or - for standard output");
         }
     }
 

@@ -67,6 +67,33 @@ class MetricsAndAuditIT {
     }
 
     @Test
+    void aPtyApiSessionIsCountedAndAudited() throws Exception {
+        Map<String, Double> start = parse(scrape());
+        long before = Files.exists(audit) ? Files.readAllLines(audit).size() : 0;
+        DaemonProcess.Http created = fx.daemon.call("POST", "/api/v1/pty", "{\"command\": \"/bin/sh\"}");
+        assertEquals(200, created.status(), created.raw());
+        String id = created.body().path("session_id").asText();
+        try (PtyClient client = PtyClient.attach(fx.daemon.api, id, created.body().path("token").asText())) {
+            assertTrue(client != null);
+        }
+        assertEquals(200, fx.daemon.call("DELETE", "/api/v1/pty/" + id, null).status());
+        Map<String, Double> delta = delta(start, parse(scrape()));
+        assertEquals(1.0, delta.get("sandbox_sshd_sessions_total{kind=\"pty_api\",pty=\"true\"}"), delta.toString());
+        List<String> events = Await.value("the kill in the audit trail", Duration.ofSeconds(20), () -> {
+            List<String> all = Files.readAllLines(audit);
+            List<String> ours = all.subList((int) before, all.size()).stream().filter(l -> l.contains(id)).toList();
+            return ours.stream().anyMatch(l -> l.contains("\"pty_kill\"")) ? ours : null;
+        });
+        List<String> kinds = new ArrayList<>();
+        for (String line : events) {
+            JsonNode e = JSON.readTree(line);
+            kinds.add(e.path("event").asText() + (e.has("reason") ? " " + e.path("reason").asText() : ""));
+        }
+        assertEquals(List.of("pty_create", "pty_attach", "pty_kill DELETE"), kinds, String.join("\n", events));
+        assertTrue(events.get(0).contains("\"command\":\"/bin/sh\""), events.get(0));
+    }
+
+    @Test
     void aScriptedSessionMovesTheCountersAndWritesTheExpectedAudit() throws Exception {
         String before = scrape();
         promtoolAccepts(before);

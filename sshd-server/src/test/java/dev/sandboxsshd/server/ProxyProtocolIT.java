@@ -9,7 +9,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
@@ -34,7 +36,8 @@ class ProxyProtocolIT {
 
     @BeforeAll
     static void start() throws Exception {
-        fx = SshFixture.start(dir, "--proxy-protocol-from", "127.0.0.1/32");
+        fx = SshFixture.start(dir, "--proxy-protocol-from", "127.0.0.1/32", "--audit-log",
+                dir.resolve("audit.jsonl").toString());
         haproxy = HaProxy.start(dir.resolve("haproxy"), fx.ssh.port);
     }
 
@@ -59,6 +62,10 @@ class ProxyProtocolIT {
         assertTrue(lines[0].matches("127\\.0\\.0\\.2 \\d+ 127\\.0\\.0\\.1 " + fx.ssh.port), r.out());
         String clientPort = lines[0].split(" ")[1];
         assertEquals("127.0.0.2 " + clientPort + " " + fx.ssh.port, lines[1]);
+        // the audit trail names the same client
+        Await.until("the login from 127.0.0.2:" + clientPort + " in the audit trail", Duration.ofSeconds(20),
+                () -> Files.readAllLines(dir.resolve("audit.jsonl")).stream().anyMatch(l -> l.contains("\"event\":\"auth\"")
+                        && l.contains("\"client\":\"127.0.0.2:" + clientPort + "\"")));
     }
 
     @Test

@@ -5,6 +5,7 @@ import java.net.SocketAddress;
 import java.nio.file.CopyOption;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,16 +23,19 @@ import org.apache.sshd.sftp.server.Handle;
 import org.apache.sshd.sftp.server.SftpEventListener;
 
 import dev.sandboxsshd.keys.AuthEvents;
+import dev.sandboxsshd.pty.PtyEvents;
 import dev.sandboxsshd.server.session.SessionChannelFactory;
 import dev.sandboxsshd.server.session.SessionFacts;
 
 /**
  * Turns what MINA and our classes report about a connection into metrics and audit events, all registered at
  * assembly: a session listener (connections, authentication, disconnects), a channel listener (sessions, forwards,
- * bytes), an SFTP event listener (file operations) and the authenticator's {@link AuthEvents}. Every audit event
+ * bytes), an SFTP event listener (file operations), the authenticator's {@link AuthEvents} and the PTY API's
+ * {@link PtyEvents}. Every audit event
  * of a connection carries its id ({@code conn}, MINA's I/O session id). Nothing here blocks.
  */
-public final class ConnectionObserver implements SessionListener, ChannelListener, SftpEventListener, AuthEvents {
+public final class ConnectionObserver implements SessionListener, ChannelListener, SftpEventListener, AuthEvents,
+        PtyEvents {
     private static final AttributeKey<String> KEY = new AttributeKey<>();
     private static final AttributeKey<String> DISCONNECT = new AttributeKey<>();
     private static final AttributeKey<Long> OPENED = new AttributeKey<>();
@@ -201,6 +205,30 @@ public final class ConnectionObserver implements SessionListener, ChannelListene
             return exit == null ? null : exit.getHostName() + ":" + exit.getPort();
         }
         return null;
+    }
+
+    // --- PTY API sessions (no connection: their events carry the session id)
+
+    @Override
+    public void ptyCreated(String sessionId, String user, List<String> argv, long pid) {
+        metrics.sessionStarted("pty_api", true);
+        audit.record("pty_create", null, "session", sessionId, "user", user, "command", String.join(" ", argv),
+                "pid", pid);
+    }
+
+    @Override
+    public void ptyAttached(String sessionId) {
+        audit.record("pty_attach", null, "session", sessionId);
+    }
+
+    @Override
+    public void ptyKilled(String sessionId, String reason) {
+        audit.record("pty_kill", null, "session", sessionId, "reason", reason);
+    }
+
+    @Override
+    public void ptyLimitReached() {
+        metrics.limitRefused("max_pty_sessions");
     }
 
     // --- SFTP (reads and writes are summed per handle and reported at its close)

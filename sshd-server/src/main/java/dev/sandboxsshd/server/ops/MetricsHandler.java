@@ -45,19 +45,20 @@ public final class MetricsHandler extends Handler.Wrapper {
             guard.check(request);
         } catch (Refused e) {
             response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
-            error(response, callback, 401, e.getMessage());
+            error(response, callback, 401, e.code(), e.getMessage());
             return true;
         }
         if (!request.getMethod().equals("GET") && !request.getMethod().equals("HEAD")) {
             response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD");
-            error(response, callback, 405, "method " + request.getMethod() + " not allowed on " + PATH);
+            error(response, callback, 405, "METHOD_NOT_ALLOWED",
+                    "method " + request.getMethod() + " not allowed on " + PATH);
             return true;
         }
         byte[] body;
         try {
             body = metrics.scrape();
         } catch (IOException e) {
-            error(response, callback, 500, "cannot write the metrics: " + e.getMessage());
+            error(response, callback, 500, "OPERATION_FAILED", "cannot write the metrics: " + e.getMessage());
             return true;
         }
         response.setStatus(200);
@@ -67,10 +68,12 @@ public final class MetricsHandler extends Handler.Wrapper {
         return true;
     }
 
-    private static void error(Response response, Callback callback, int status, String message) throws IOException {
+    /** The API's error body: {@code error} for people, {@code code} for programs (README "Error codes"). */
+    private static void error(Response response, Callback callback, int status, String code, String message)
+            throws IOException {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-        byte[] bytes = JSON.writeValueAsString(java.util.Map.of("error", message)).getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = JSON.writeValueAsString(java.util.Map.of("error", message, "code", code)).getBytes(StandardCharsets.UTF_8);
         response.write(true, ByteBuffer.wrap(bytes), callback);
     }
 }
