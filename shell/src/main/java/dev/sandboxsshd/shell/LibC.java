@@ -106,7 +106,7 @@ public interface LibC extends Library {
 
     int posix_spawn(IntByReference pid, String path, Pointer actions, Pointer attr, StringArray argv, StringArray envp);
 
-    // File calls for OwnProcfs, SFTP and SCP (FileCalls before): kept together so the list stays easy to merge.
+    // File calls for OwnProcfs, SFTP and SCP: kept together so the list stays easy to merge.
 
     int O_RDONLY = 0;
     int O_WRONLY = 1;
