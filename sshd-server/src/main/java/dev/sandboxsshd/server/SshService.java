@@ -263,7 +263,7 @@ public final class SshService implements AutoCloseable {
         UserSessionFactory sessions = new UserSessionFactory(launcher, sessionEnvironment);
         sshd.setShellFactory(sessions);
         DescriptorReserve reserve = DescriptorReserve.of(limits.sftpFdReserve());
-        sshd.setCommandFactory(new ScpCommands(sessions, reserve));
+        sshd.setCommandFactory(new ScpCommands(sessions, reserve, observer));
         UserSftpSubsystemFactory sftp = new UserSftpSubsystemFactory(reserve);
         sshd.setSubsystemFactories(List.of(sftp));
         if (observer != null) {
