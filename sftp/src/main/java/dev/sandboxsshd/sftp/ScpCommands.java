@@ -3,6 +3,7 @@ package dev.sandboxsshd.sftp;
 import java.io.IOException;
 import java.io.OutputStream;
 
+import org.apache.sshd.scp.common.ScpTransferEventListener;
 import org.apache.sshd.scp.server.ScpCommand;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
@@ -23,10 +24,15 @@ public final class ScpCommands implements CommandFactory {
     private final DescriptorReserve reserve;
     private final OutputBudget output;
 
-    public ScpCommands(CommandFactory shell, DescriptorReserve reserve, OutputBudget output) {
+    private final ScpTransferEventListener listener;
+
+    /** @param listener told of every file and directory sent or received (the audit trail); null for none */
+    public ScpCommands(CommandFactory shell, DescriptorReserve reserve, OutputBudget output,
+                       ScpTransferEventListener listener) {
         this.shell = shell;
         this.reserve = reserve;
         this.output = output;
+        this.listener = listener;
     }
 
     @Override
@@ -36,7 +42,7 @@ public final class ScpCommands implements CommandFactory {
         }
         PosixUser user = SessionUser.of(channel.getSession());
         return new ScpCommand(channel, command, UserExecutors.singleThread(user, "scp"), BUFFER, BUFFER,
-                new HomeScpFileOpener(user.home(), reserve), null) {
+                new HomeScpFileOpener(user.home(), reserve), listener) {
             @Override
             public void setOutputStream(OutputStream out) {
                 super.setOutputStream(new ChannelDataStream(channel, output));

@@ -298,7 +298,7 @@ public final class SshService implements AutoCloseable {
         UserSessionFactory sessions = new UserSessionFactory(launcher, sessionEnvironment);
         sshd.setShellFactory(sessions);
         DescriptorReserve reserve = DescriptorReserve.of(limits.sftpFdReserve());
-        sshd.setCommandFactory(new ExecRequest(new ScpCommands(sessions, reserve, output)));
+        sshd.setCommandFactory(new ExecRequest(new ScpCommands(sessions, reserve, output, observer)));
         UserSftpSubsystemFactory sftp = new UserSftpSubsystemFactory(reserve, output);
         sshd.setSubsystemFactories(List.of(sftp));
         if (observer != null) {

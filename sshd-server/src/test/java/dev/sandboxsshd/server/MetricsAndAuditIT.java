@@ -94,6 +94,32 @@ class MetricsAndAuditIT {
     }
 
     @Test
+    void legacyScpFilesAreAudited() throws Exception {
+        long before = Files.exists(audit) ? Files.readAllLines(audit).size() : 0;
+        Path local = dir.resolve("scp.bin");
+        Files.write(local, new byte[777]);
+        String remote = "scp-audit-" + ProcessHandle.current().pid() + ".bin";
+        OpenSsh.Result put = fx.ssh.scp(List.of("-O"), local.toString(), ":" + remote);
+        assertEquals(0, put.exit(), put.stderr());
+        OpenSsh.Result get = fx.ssh.scp(List.of("-O"), ":" + remote, dir.resolve("back.bin").toString());
+        assertEquals(0, get.exit(), get.stderr());
+        assertEquals(0, fx.ssh.run("rm " + remote).exit());
+        List<String> scp = Await.value("both scp events", Duration.ofSeconds(20), () -> {
+            List<String> all = Files.readAllLines(audit);
+            List<String> ours = all.subList((int) before, all.size()).stream()
+                    .filter(l -> l.contains("\"event\":\"scp\"")).toList();
+            return ours.size() >= 2 ? ours : null;
+        });
+        List<String> got = new ArrayList<>();
+        for (String line : scp) {
+            JsonNode e = JSON.readTree(line);
+            assertTrue(e.path("path").asText().endsWith("/" + remote), line);
+            got.add(e.path("op").asText() + " " + e.path("bytes").asLong() + " " + e.path("result").asText());
+        }
+        assertEquals(List.of("write 777 ok", "read 777 ok"), got);
+    }
+
+    @Test
     void aScriptedSessionMovesTheCountersAndWritesTheExpectedAudit() throws Exception {
         String before = scrape();
         promtoolAccepts(before);

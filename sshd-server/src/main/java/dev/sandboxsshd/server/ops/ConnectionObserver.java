@@ -4,9 +4,11 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.CopyOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -16,6 +18,7 @@ import org.apache.sshd.common.channel.ChannelListener;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionListener;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
+import org.apache.sshd.scp.common.ScpTransferEventListener;
 import org.apache.sshd.server.forward.TcpipServerChannel;
 import org.apache.sshd.server.session.ServerSession;
 import org.apache.sshd.sftp.server.FileHandle;
@@ -35,7 +38,7 @@ import dev.sandboxsshd.server.session.SessionFacts;
  * of a connection carries its id ({@code conn}, MINA's I/O session id). Nothing here blocks.
  */
 public final class ConnectionObserver implements SessionListener, ChannelListener, SftpEventListener, AuthEvents,
-        PtyEvents {
+        PtyEvents, ScpTransferEventListener {
     private static final AttributeKey<String> KEY = new AttributeKey<>();
     private static final AttributeKey<String> DISCONNECT = new AttributeKey<>();
     private static final AttributeKey<Long> OPENED = new AttributeKey<>();
@@ -205,6 +208,22 @@ public final class ConnectionObserver implements SessionListener, ChannelListene
             return exit == null ? null : exit.getHostName() + ":" + exit.getPort();
         }
         return null;
+    }
+
+    // --- legacy SCP (scp -O): one event per file or directory, sent (read) or received (written)
+
+    @Override
+    public void endFileEvent(Session session, FileOperation op, Path file, long length,
+                             Set<PosixFilePermission> perms, Throwable thrown) {
+        audit.record("scp", id(session), "op", op == FileOperation.SEND ? "read" : "write", "path", String.valueOf(file),
+                "bytes", length, "result", thrown == null ? "ok" : describe(thrown));
+    }
+
+    @Override
+    public void endFolderEvent(Session session, FileOperation op, Path file, Set<PosixFilePermission> perms,
+                               Throwable thrown) {
+        audit.record("scp", id(session), "op", op == FileOperation.SEND ? "readdir" : "mkdir", "path",
+                String.valueOf(file), "result", thrown == null ? "ok" : describe(thrown));
     }
 
     // --- PTY API sessions (no connection: their events carry the session id)
