@@ -81,8 +81,9 @@ public final class Main {
             }
             if (previous != null) {
                 previous.uncaughtException(thread, e);
-            } else {
-                thread.getThreadGroup().uncaughtException(thread, e);
+            } else { // what the JDK prints without a handler; its thread group would call this handler again
+                System.err.print("Exception in thread \"" + thread.getName() + "\" ");
+                e.printStackTrace(System.err);
             }
         });
     }
