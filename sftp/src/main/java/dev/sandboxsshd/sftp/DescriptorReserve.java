@@ -6,6 +6,7 @@ import org.apache.sshd.sftp.common.SftpException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.LibC;
 import dev.sandboxsshd.shell.LogText;
 
 /**
@@ -19,7 +20,7 @@ import dev.sandboxsshd.shell.LogText;
  */
 public final class DescriptorReserve {
     private static final Logger LOG = LoggerFactory.getLogger(DescriptorReserve.class);
-    private static final FileCalls C = FileCalls.INSTANCE;
+    private static final LibC C = LibC.INSTANCE;
     private static final int RLIMIT_NOFILE = 7;
     /** The smallest reserve by default; a tenth of the limit when that is more. */
     public static final int DEFAULT_MINIMUM = 256;
@@ -49,7 +50,7 @@ public final class DescriptorReserve {
 
     /** Refuses an open for {@code path} if it would leave fewer than the reserve free. */
     void check(Session session, Object path) throws SftpException {
-        int probe = C.open("/", FileCalls.O_PATH | FileCalls.O_CLOEXEC);
+        int probe = C.open("/", LibC.O_PATH | LibC.O_CLOEXEC);
         if (probe >= 0) {
             C.close(probe);
         }

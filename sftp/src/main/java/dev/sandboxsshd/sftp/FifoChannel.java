@@ -15,6 +15,9 @@ import com.sun.jna.Native;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.Errno;
+import dev.sandboxsshd.shell.LibC;
+
 /**
  * A FIFO opened for a user's SFTP or SCP session, whose blocking calls end when the session does.
  *
@@ -32,8 +35,8 @@ import org.slf4j.LoggerFactory;
  */
 final class FifoChannel extends AbstractInterruptibleChannel implements SeekableByteChannel {
     private static final Logger LOG = LoggerFactory.getLogger(FifoChannel.class);
-    private static final FileCalls C = FileCalls.INSTANCE;
-    private static final int ESPIPE = 29;
+    private static final LibC C = LibC.INSTANCE;
+
     private static final int CHUNK = 64 * 1024;
     /** The JDK's (sun.nio.ch.NativeThread's INTERRUPT_SIGNAL on Linux). */
     private static final int WAKE_SIGNAL = C.__libc_current_sigrtmax() - 2;
@@ -60,9 +63,9 @@ final class FifoChannel extends AbstractInterruptibleChannel implements Seekable
      * @param name the path errors name
      */
     static FifoChannel open(String path, String name, boolean readable, boolean writable) throws IOException {
-        int mode = readable && writable ? FileCalls.O_RDWR : writable ? FileCalls.O_WRONLY : FileCalls.O_RDONLY;
+        int mode = readable && writable ? LibC.O_RDWR : writable ? LibC.O_WRONLY : LibC.O_RDONLY;
         FifoChannel channel = new FifoChannel(readable, writable);
-        int opened = channel.blocking(() -> C.open(path, mode | FileCalls.O_CLOEXEC), name);
+        int opened = channel.blocking(() -> C.open(path, mode | LibC.O_CLOEXEC), name);
         synchronized (channel.lock) {
             if (channel.isOpen()) {
                 channel.fd = opened;
@@ -103,12 +106,12 @@ final class FifoChannel extends AbstractInterruptibleChannel implements Seekable
 
     @Override
     public long position() throws IOException {
-        throw new IOException(C.strerror(ESPIPE));
+        throw new IOException(Errno.reason(Errno.ESPIPE));
     }
 
     @Override
     public SeekableByteChannel position(long newPosition) throws IOException {
-        throw new IOException(C.strerror(ESPIPE));
+        throw new IOException(Errno.reason(Errno.ESPIPE));
     }
 
     /** A FIFO's size is 0, as fstat has it. */
@@ -159,8 +162,8 @@ final class FifoChannel extends AbstractInterruptibleChannel implements Seekable
                     break;
                 }
                 int errno = Native.getLastError();
-                if (errno != FileCalls.EINTR) {
-                    throw KernelErrors.of(name, errno);
+                if (errno != Errno.EINTR) {
+                    throw Errno.exception(name, errno);
                 }
             }
             completed = result >= 0;
@@ -210,14 +213,14 @@ final class FifoChannel extends AbstractInterruptibleChannel implements Seekable
         } catch (ClassNotFoundException | LinkageError e) {
             LOG.warn("cannot load the JDK's I/O wake-up signal handler: {}", e.toString());
         }
-        byte[] action = new byte[FileCalls.SIGACTION_SIZE];
+        byte[] action = new byte[LibC.SIGACTION_SIZE];
         if (C.sigaction(WAKE_SIGNAL, null, action) != 0) {
             return;
         }
         ByteBuffer b = ByteBuffer.wrap(action).order(ByteOrder.nativeOrder());
         long handler = b.getLong(0);
-        int flags = b.getInt(FileCalls.SIGACTION_FLAGS);
-        if (handler == 0 || handler == 1 || (flags & FileCalls.SA_RESTART) != 0) {
+        int flags = b.getInt(LibC.SIGACTION_FLAGS);
+        if (handler == 0 || handler == 1 || (flags & LibC.SA_RESTART) != 0) {
             LOG.warn("signal {} has no handler that interrupts calls (handler={} flags={}): a session blocked on a"
                     + " FIFO will outlive its end", WAKE_SIGNAL, handler, Integer.toHexString(flags));
         }

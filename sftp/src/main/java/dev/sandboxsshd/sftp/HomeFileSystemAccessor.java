@@ -3,6 +3,7 @@ package dev.sandboxsshd.sftp;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -10,6 +11,9 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -19,6 +23,7 @@ import org.apache.sshd.sftp.server.FileHandle;
 import org.apache.sshd.sftp.server.SftpFileSystemAccessor;
 import org.apache.sshd.sftp.server.SftpSubsystemProxy;
 
+import dev.sandboxsshd.shell.OwnProcfs;
 import dev.sandboxsshd.shell.UserIdentity;
 
 /**
@@ -60,11 +65,72 @@ final class HomeFileSystemAccessor implements SftpFileSystemAccessor {
         return UserFileChannels.open(file, options, creation.toArray(FileAttribute<?>[]::new));
     }
 
+    /**
+     * Lists the directory checked by {@link OwnProcfs}, through its descriptor; entries are named below {@code dir}
+     * as the client knows it (their attributes are read, and checked, one by one).
+     */
     @Override
     public DirectoryStream<Path> openDirectory(SftpSubsystemProxy subsystem, DirectoryHandle dirHandle, Path dir,
                                                String handle, LinkOption... linkOptions) throws IOException {
         reserve.check(subsystem.getServerSession(), dir);
-        return SftpFileSystemAccessor.super.openDirectory(subsystem, dirHandle, dir, handle, linkOptions);
+        int fd = OwnProcfs.open(dir.toString(), true);
+        DirectoryStream<Path> listing;
+        try {
+            listing = Files.newDirectoryStream(Path.of(OwnProcfs.fdPath(fd)));
+        } catch (IOException | RuntimeException e) {
+            OwnProcfs.close(fd);
+            throw e;
+        }
+        return new DirectoryStream<>() {
+            @Override
+            public Iterator<Path> iterator() {
+                Iterator<Path> entries = listing.iterator();
+                return new Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        return entries.hasNext();
+                    }
+
+                    @Override
+                    public Path next() {
+                        return dir.resolve(entries.next().getFileName());
+                    }
+                };
+            }
+
+            @Override
+            public void close() throws IOException {
+                try {
+                    listing.close();
+                } finally {
+                    OwnProcfs.close(fd);
+                }
+            }
+        };
+    }
+
+    /** Attributes of the object {@link OwnProcfs} checked, read through its descriptor. */
+    @Override
+    public Map<String, ?> readFileAttributes(SftpSubsystemProxy subsystem, Path file, String view,
+                                             LinkOption... options) throws IOException {
+        int fd = OwnProcfs.open(file.toString(), !noFollow(Arrays.asList(options)));
+        try {
+            return Files.readAttributes(Path.of(OwnProcfs.fdPath(fd)), view);
+        } finally {
+            OwnProcfs.close(fd);
+        }
+    }
+
+    @Override
+    public String resolveLinkTarget(SftpSubsystemProxy subsystem, Path link) throws IOException {
+        return OwnProcfs.readLink(link.toString());
+    }
+
+    /** Whether {@code path} is the directory mkdir just created, whose requested mode the umask masks. */
+    boolean justCreated(Path path) {
+        boolean created = path.equals(createdDirectory);
+        createdDirectory = null;
+        return created;
     }
 
     @Override

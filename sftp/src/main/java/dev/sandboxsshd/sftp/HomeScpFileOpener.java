@@ -1,5 +1,6 @@
 package dev.sandboxsshd.sftp;
 
+import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,19 +17,27 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.scp.common.ScpException;
 import org.apache.sshd.scp.common.helpers.DefaultScpFileOpener;
 import org.apache.sshd.scp.common.helpers.ScpAckInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.sandboxsshd.shell.LogText;
+import dev.sandboxsshd.shell.OwnProcfs;
 
 /**
  * Legacy SCP file access: paths relative to the user's home, as {@code scp -t}/{@code scp -f} run by sshd would
  * see them, and failures worded as OpenSSH's scp words them ({@code scp: PATH: Permission denied}).
  */
 final class HomeScpFileOpener extends DefaultScpFileOpener {
+    private static final Logger LOG = LoggerFactory.getLogger(HomeScpFileOpener.class);
     private final Path home;
     private final DescriptorReserve reserve;
 
@@ -37,9 +46,30 @@ final class HomeScpFileOpener extends DefaultScpFileOpener {
         this.reserve = reserve;
     }
 
+    /** A path reaching the daemon's own process in procfs is refused ({@link OwnProcfs}), with one line. */
     @Override
-    public Path resolveLocalPath(Session session, FileSystem fileSystem, String commandPath) {
-        return HomeRelativePaths.expand(fileSystem, home, commandPath).normalize();
+    public Path resolveLocalPath(Session session, FileSystem fileSystem, String commandPath) throws IOException {
+        Path path = HomeRelativePaths.expand(fileSystem, home, commandPath).normalize();
+        try {
+            try {
+                OwnProcfs.check(path.toString(), false);
+            } catch (NoSuchFileException e) {
+                if (path.getParent() != null) {
+                    OwnProcfs.check(path.getParent().toString(), true);
+                }
+            }
+        } catch (OwnProcfs.Refused e) {
+            throw refused(session, path, e);
+        } catch (IOException e) {
+            // the copy meets the same error, and reports it
+        }
+        return path;
+    }
+
+    static ScpException refused(Session session, Path path, OwnProcfs.Refused e) {
+        LOG.warn("refused scp path: remote={} user={} path={} reason={}", session.getRemoteAddress(),
+                LogText.escape(session.getUsername()), LogText.escape(path.toString()), OwnProcfs.REASON);
+        return scpError(path, e);
     }
 
     @Override
@@ -58,8 +88,10 @@ final class HomeScpFileOpener extends DefaultScpFileOpener {
     public boolean sendAsRegularFile(Session session, Path path, LinkOption... options) throws IOException {
         boolean regular = super.sendAsRegularFile(session, path, options);
         if (regular) {
-            try (SeekableByteChannel probe = Files.newByteChannel(path)) {
+            try (SeekableByteChannel probe = UserFileChannels.open(path, Set.of(StandardOpenOption.READ))) {
                 // readable
+            } catch (OwnProcfs.Refused e) {
+                throw refused(session, path, e);
             } catch (IOException e) {
                 throw scpError(path, e);
             }
@@ -72,7 +104,12 @@ final class HomeScpFileOpener extends DefaultScpFileOpener {
                                 OpenOption... options) throws IOException {
         try {
             reserve.check(session, file);
-            return super.openRead(session, file, size, permissions, options);
+            // exactly the size announced, as OpenSSH's source sends: a file that grew (or a /proc file, whose size is 0)
+            // would otherwise send bytes the client reads as the next protocol line
+            return new SizedInput(Channels.newInputStream(UserFileChannels.open(file,
+                    Set.of(StandardOpenOption.READ))), size);
+        } catch (OwnProcfs.Refused e) {
+            throw refused(session, file, e);
         } catch (IOException e) {
             throw scpError(file, e);
         }
@@ -87,8 +124,13 @@ final class HomeScpFileOpener extends DefaultScpFileOpener {
                                   OpenOption... options) throws IOException {
         try {
             reserve.check(session, file);
+            // a new file gets the mode the protocol carries, under the umask, as OpenSSH's sink creates it
+            FileAttribute<?>[] mode = permissions == null ? new FileAttribute<?>[0]
+                    : new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(permissions)};
             return new InPlaceOutput(UserFileChannels.open(file,
-                    Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE)));
+                    Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE), mode));
+        } catch (OwnProcfs.Refused e) {
+            throw refused(session, file, e);
         } catch (IOException e) {
             throw scpError(file, e);
         }
@@ -104,6 +146,40 @@ final class HomeScpFileOpener extends DefaultScpFileOpener {
             }
         } catch (IOException e) {
             throw scpError(file, e);
+        }
+    }
+
+    /** At most {@code size} bytes of a stream, which it closes. */
+    private static final class SizedInput extends FilterInputStream {
+        private long left;
+
+        SizedInput(InputStream in, long size) {
+            super(in);
+            this.left = size;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int b = in.read();
+            if (b >= 0) {
+                left--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = in.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
         }
     }
 

@@ -5,6 +5,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -12,18 +13,17 @@ import java.nio.file.attribute.FileAttribute;
 import java.util.HashSet;
 import java.util.Set;
 
-import com.sun.jna.Native;
+import dev.sandboxsshd.shell.OwnProcfs;
 
 /**
  * Opens a file for SFTP or legacy SCP on the session's identity thread without ever blocking where a session's
- * end cannot reach: the path is first resolved with {@code O_PATH} (which never waits, and checks only the
- * directories), and the open is then of that very inode through {@code /proc/self/fd/N}, so a path swapped
- * meanwhile cannot turn it into a FIFO. A FIFO is opened by {@link FifoChannel}; anything else by the JDK, as
+ * end cannot reach: the path is first resolved with {@code O_PATH} by {@link OwnProcfs} (which never waits, checks
+ * only the directories, and refuses the daemon's own /proc), and the open is then of that very inode through
+ * {@code /proc/self/fd/N}, so a path swapped meanwhile cannot turn it into a FIFO or our /proc. A FIFO is opened by {@link FifoChannel}; anything else by the JDK, as
  * before. A file that does not exist yet is created with O_EXCL, which never opens an existing one (only the
  * target of a dangling symlink, which O_EXCL refuses, is created by a plain open).
  */
 final class UserFileChannels {
-    private static final FileCalls C = FileCalls.INSTANCE;
     private static final int S_IFMT = 0170000;
     private static final int S_IFIFO = 0010000;
     /** Creation racing with another process: the path came and went this often; then its last answer stands. */
@@ -35,13 +35,17 @@ final class UserFileChannels {
     static SeekableByteChannel open(Path file, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
             throws IOException {
         for (int attempt = 1; ; attempt++) {
-            int probe = C.open(file.toString(), FileCalls.O_PATH | FileCalls.O_CLOEXEC);
-            if (probe < 0) {
-                int errno = Native.getLastError();
+            int probe;
+            try {
+                probe = OwnProcfs.open(file.toString(), true);
+            } catch (NoSuchFileException missing) {
                 boolean create = options.contains(StandardOpenOption.CREATE)
                         || options.contains(StandardOpenOption.CREATE_NEW);
-                if (errno != KernelErrors.ENOENT || !create) {
-                    throw KernelErrors.of(file.toString(), errno);
+                if (!create) {
+                    throw missing;
+                }
+                if (file.getParent() != null) {
+                    OwnProcfs.check(file.getParent().toString(), true);
                 }
                 try {
                     return FileChannel.open(file, exclusive(options), attrs);
@@ -50,6 +54,10 @@ final class UserFileChannels {
                         throw e;
                     }
                     if (attempt == ATTEMPTS) { // a dangling symlink (O_EXCL does not follow it): create its target
+                        Path target = file.resolveSibling(OwnProcfs.readLink(file.toString()));
+                        if (target.getParent() != null) {
+                            OwnProcfs.check(target.getParent().toString(), true);
+                        }
                         return FileChannel.open(file, options, attrs);
                     }
                     continue; // created meanwhile: open what is there now
@@ -58,7 +66,7 @@ final class UserFileChannels {
             try {
                 return reopen(file, probe, options, attrs);
             } finally {
-                C.close(probe);
+                OwnProcfs.close(probe);
             }
         }
     }
@@ -68,7 +76,7 @@ final class UserFileChannels {
         if (options.contains(StandardOpenOption.CREATE_NEW)) {
             throw new FileAlreadyExistsException(file.toString());
         }
-        Path same = Path.of("/proc/self/fd/" + probe);
+        Path same = Path.of(OwnProcfs.fdPath(probe));
         int mode = (Integer) Files.getAttribute(same, "unix:mode");
         if ((mode & S_IFMT) == S_IFIFO) {
             boolean write = options.contains(StandardOpenOption.WRITE) || options.contains(StandardOpenOption.APPEND);

@@ -2,9 +2,17 @@ package dev.sandboxsshd.sftp;
 
 import java.io.IOException;
 import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.NavigableMap;
 import java.util.function.Consumer;
 
 import org.apache.sshd.common.io.IoOutputStream;
@@ -12,6 +20,7 @@ import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.BufferException;
 import org.apache.sshd.common.util.buffer.BufferUtils;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.apache.sshd.common.util.io.IoUtils;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.session.ServerSession;
 import org.apache.sshd.sftp.SftpModuleProperties;
@@ -28,9 +37,12 @@ import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.shell.ArrayPool;
 import dev.sandboxsshd.shell.FileSystemStats;
+import dev.sandboxsshd.shell.LibC;
 import dev.sandboxsshd.shell.LogText;
+import dev.sandboxsshd.shell.OwnProcfs;
 import dev.sandboxsshd.shell.PosixUser;
 import dev.sandboxsshd.shell.UserDatabase;
+import dev.sandboxsshd.shell.UserIdentity;
 
 /**
  * MINA's SFTP server plus the OpenSSH extensions it lacks and clients use: {@code statvfs}/{@code fstatvfs}
@@ -265,6 +277,154 @@ final class UserSftpSubsystem extends SftpSubsystem {
         reply.putBytes(users.array(), users.rpos(), users.available());
         reply.putBytes(groups.array(), groups.rpos(), groups.available());
         send(reply);
+    }
+
+    /**
+     * Every path a request names is refused when it reaches the daemon's own process in procfs ({@link OwnProcfs},
+     * which looks at the object, not the string). Any other error is left for the operation itself to report, as
+     * the kernel gives it. Reads, listings, attributes and setstat then work on the checked object's descriptor.
+     */
+    @Override
+    protected Path resolveFile(String remotePath) throws IOException {
+        Path path = super.resolveFile(remotePath);
+        try {
+            OwnProcfs.check(path.toString(), false);
+        } catch (NoSuchFileException e) {
+            if (path.getParent() != null) {
+                checkOnlyOwnProcfs(path.getParent(), true);
+            }
+        } catch (OwnProcfs.Refused e) {
+            throw e;
+        } catch (IOException e) {
+            // the operation meets the same error, and reports it
+        }
+        return path;
+    }
+
+    private static void checkOnlyOwnProcfs(Path path, boolean follow) throws IOException {
+        try {
+            OwnProcfs.check(path.toString(), follow);
+        } catch (OwnProcfs.Refused e) {
+            throw e;
+        } catch (IOException e) {
+            // left for the operation
+        }
+    }
+
+    /**
+     * STAT and LSTAT answer what the kernel says of the object: MINA's existence probes turned EACCES, ENOTDIR and
+     * ELOOP into OK with empty attributes (and five WARN lines). A trailing slash makes LSTAT follow a final link,
+     * as lstat(2) does ({@code ls link/}).
+     */
+    @Override
+    protected Map<String, Object> doStat(int id, String path, int flags) throws IOException {
+        return getAttributes(resolveFile(path), flags);
+    }
+
+    @Override
+    protected Map<String, Object> doLStat(int id, String path, int flags) throws IOException {
+        Path file = resolveFile(path);
+        return path.endsWith("/") ? getAttributes(file, flags) : getAttributes(file, flags, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** The kernel's error, never an empty attribute set. */
+    @Override
+    protected NavigableMap<String, Object> handleReadFileAttributesException(Path file, String view,
+                                                                            LinkOption[] options, IOException e)
+            throws IOException {
+        throw e;
+    }
+
+    /** Every status within the codes the session's version defines ({@link KernelErrorStatus#forVersion}). */
+    @Override
+    protected void sendStatus(Buffer buffer, int id, int substatus, String msg, String lang) throws IOException {
+        super.sendStatus(buffer, id, KernelErrorStatus.forVersion(substatus, getVersion()), msg, lang);
+    }
+
+    /** Keeps the mode as sent (with setuid, setgid, sticky), which MINA's permission set cannot hold. */
+    @Override
+    protected Map<String, Object> readAttrs(Buffer buffer) throws IOException {
+        int start = buffer.rpos();
+        Map<String, Object> attrs = super.readAttrs(buffer);
+        Integer mode = SftpModes.sentMode(new ByteArrayBuffer(buffer.array(), start, buffer.rpos() - start), getVersion());
+        if (mode != null) {
+            attrs.put(SftpModes.MODE, mode);
+        }
+        return attrs;
+    }
+
+    /**
+     * SETSTAT, LSETSTAT, FSETSTAT and the attributes of OPEN and MKDIR, applied by the kernel's own calls on the
+     * object {@link OwnProcfs} checked, in sftp-server's order: size by truncate(2) (which grows a file, where
+     * Java's truncate only shrinks), the mode by chmod(2) with every bit sent, the times by utimensat(2), the owner
+     * by chown(2). Anything else (names of owners in version 4 and later, ACLs) goes to MINA on the same object.
+     */
+    @Override
+    protected void setFileAttributes(Path file, Map<String, ?> attributes, LinkOption... options) throws IOException {
+        Map<String, Object> rest = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        rest.putAll(attributes);
+        Object size = rest.remove(IoUtils.SIZE_VIEW_ATTR);
+        Object permissions = rest.remove(IoUtils.PERMISSIONS_VIEW_ATTR);
+        Object mode = rest.remove(SftpModes.MODE);
+        Object accessed = rest.remove(IoUtils.LASTACC_TIME_VIEW_ATTR);
+        Object modified = rest.remove(IoUtils.LASTMOD_TIME_VIEW_ATTR);
+        Object uid = rest.remove(IoUtils.USERID_VIEW_ATTR);
+        Object gid = rest.remove(IoUtils.GROUPID_VIEW_ATTR);
+        for (String ignored : new String[] {IoUtils.REGFILE_VIEW_ATTR, IoUtils.DIRECTORY_VIEW_ATTR,
+                IoUtils.SYMLINK_VIEW_ATTR, IoUtils.OTHERFILE_VIEW_ATTR}) {
+            rest.remove(ignored); // the type sent with version 4 and later: not an attribute to set
+        }
+        boolean follow = IoUtils.followLinks(options);
+        int fd = OwnProcfs.open(file.toString(), follow);
+        try {
+            String object = OwnProcfs.fdPath(fd);
+            if (size != null) {
+                SftpModes.check(file, LibC.INSTANCE.truncate(object, ((Number) size).longValue()));
+            }
+            if (mode != null || permissions != null) {
+                int bits = mode != null ? (Integer) mode & 07777 : SftpModes.of((Set<?>) permissions);
+                if (getFileSystemAccessor() instanceof HomeFileSystemAccessor home && home.justCreated(file)) {
+                    bits &= ~UserIdentity.DEFAULT_UMASK;
+                }
+                SftpModes.check(file, LibC.INSTANCE.chmod(object, bits));
+            }
+            if (accessed != null || modified != null) {
+                long[] times = {0, LibC.UTIME_OMIT, 0, LibC.UTIME_OMIT};
+                SftpModes.time(times, 0, (FileTime) accessed);
+                SftpModes.time(times, 2, (FileTime) modified);
+                SftpModes.check(file, LibC.INSTANCE.utimensat(LibC.AT_FDCWD, object, times, 0));
+            }
+            if (uid != null || gid != null) {
+                SftpModes.check(file, LibC.INSTANCE.chown(object, uid != null ? ((Number) uid).intValue() : -1,
+                        gid != null ? ((Number) gid).intValue() : -1));
+            }
+            if (!rest.isEmpty()) {
+                super.setFileAttributes(Path.of(object), rest);
+            }
+        } finally {
+            OwnProcfs.close(fd);
+        }
+    }
+
+    /**
+     * A hard link's existing path is resolved as every other path is (against the home), where MINA took it
+     * relative to the daemon's working directory; a symlink's target is stored as sent.
+     */
+    @Override
+    protected void createLink(int id, String existingPath, String linkPath, boolean symLink) throws IOException {
+        super.createLink(id, symLink ? existingPath : resolveFile(existingPath).toString(), linkPath, symLink);
+    }
+
+    /** A refusal of ours is one line; the client gets PERMISSION_DENIED (its reason says why). */
+    @Override
+    protected void sendStatus(Buffer buffer, int id, Throwable e, int cmd, Object... args) throws IOException {
+        if (e instanceof OwnProcfs.Refused refused) {
+            LOG.warn("refused sftp {}: remote={} user={} path={} reason={}",
+                    SftpConstants.getCommandMessageName(cmd).replace("SSH_FXP_", "").toLowerCase(Locale.ROOT),
+                    getServerSession().getRemoteAddress(), LogText.escape(getServerSession().getUsername()),
+                    LogText.escape(refused.getFile()), OwnProcfs.REASON);
+        }
+        super.sendStatus(buffer, id, e, cmd, args);
     }
 
     /**

@@ -8,8 +8,8 @@ import com.sun.jna.Structure;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.PointerByReference;
 
-/** The few libc calls the JDK does not offer. */
-interface LibC extends Library {
+/** The few libc calls the JDK does not offer, bound once for the whole daemon. */
+public interface LibC extends Library {
     LibC INSTANCE = Native.load("c", LibC.class);
 
     int geteuid();
@@ -96,6 +96,50 @@ interface LibC extends Library {
     int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigset);
 
     int posix_spawn(IntByReference pid, String path, Pointer actions, Pointer attr, StringArray argv, StringArray envp);
+
+    // File calls for OwnProcfs, SFTP and SCP (FileCalls before): kept together so the list stays easy to merge.
+
+    int O_RDONLY = 0;
+    int O_WRONLY = 1;
+    int O_RDWR = 2;
+    int O_PATH = 010000000;
+    int O_CLOEXEC = 02000000;
+    int SA_RESTART = 0x10000000;
+    /** glibc's {@code struct sigaction}: the handler, a 128-byte mask, then the flags. */
+    int SIGACTION_SIZE = 152;
+    int SIGACTION_FLAGS = 8 + 128;
+    int AT_FDCWD = -100;
+    /** A {@code tv_nsec} that leaves that time as it is ({@code utimensat}). */
+    long UTIME_OMIT = (1L << 30) - 2;
+
+    int openat(int dirfd, String path, int flags, int mode);
+
+    /** {@code rlim}: the soft and the hard limit. */
+    int getrlimit(int resource, long[] rlim);
+
+    long read(int fd, byte[] buf, long count);
+
+    int gettid();
+
+    int tgkill(int tgid, int tid, int sig);
+
+    int __libc_current_sigrtmax();
+
+    int sigaction(int sig, byte[] act, byte[] oldact);
+
+    int truncate(String path, long length);
+
+    int lchown(String path, int uid, int gid);
+
+    /** {@code times}: access then modification time, each seconds and nanoseconds. */
+    int utimensat(int dirfd, String path, long[] times, int flags);
+
+    /** {@code buf}: a {@code struct statfs} ({@link OwnProcfs#STATFS_SIZE} bytes); its first field is f_type. */
+    int fstatfs(int fd, byte[] buf);
+
+    long readlink(String path, byte[] buf, long size);
+
+    long readlinkat(int dirfd, String path, byte[] buf, long size);
 
     @Structure.FieldOrder({"gr_name", "gr_passwd", "gr_gid", "gr_mem"})
     final class Group extends Structure {

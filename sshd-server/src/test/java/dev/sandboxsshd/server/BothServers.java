@@ -35,6 +35,12 @@ final class BothServers implements AutoCloseable {
         return openssh.ssh;
     }
 
+    /** The named server's listening process (root's): the daemon, or OpenSSH's sshd. */
+    synchronized long pid(String server) throws Exception {
+        client(server);
+        return server.equals(OURS) ? ours.daemon.pid : openssh.pid;
+    }
+
     @Override
     public synchronized void close() {
         if (openssh != null) {

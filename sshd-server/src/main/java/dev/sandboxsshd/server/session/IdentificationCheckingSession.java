@@ -20,6 +20,8 @@ import dev.sandboxsshd.shell.LogText;
  * client's first line starts with {@code SSH-}, as sshd does, and otherwise answers sshd's
  * {@code Invalid SSH identification string.} and closes at once (MINA waited for more on an empty line until the
  * 120 s login grace time, then sent a binary disconnect; garbage got "Unsupported protocol version").
+ * The public {@link #exceptionCaught} is overridden too: a client that goes without a disconnect message (most
+ * do) gets one INFO line with the reason instead of MINA's WARN with a stack trace.
  */
 public final class IdentificationCheckingSession extends ServerSessionImpl {
     private static final Logger LOG = LoggerFactory.getLogger(IdentificationCheckingSession.class);
@@ -39,6 +41,26 @@ public final class IdentificationCheckingSession extends ServerSessionImpl {
                 return new IdentificationCheckingSession(getServer(), ioSession);
             }
         };
+    }
+
+    @Override
+    public void exceptionCaught(Throwable t) {
+        State now = state.get();
+        if (peerGone(t) && (now == State.Opened || now == State.Graceful)) {
+            LOG.info("connection ended: remote={} user={} reason={}", getClientAddress(),
+                    LogText.escape(String.valueOf(getUsername())), LogText.escape(t.getMessage()));
+            signalExceptionCaught(t);
+            close(true);
+            return;
+        }
+        super.exceptionCaught(t);
+    }
+
+    /** The client's end went away (reset, or our write met a closed socket): nothing for an operator to act on. */
+    static boolean peerGone(Throwable t) {
+        String message = t.getMessage();
+        return t instanceof IOException && message != null
+                && (message.startsWith("Connection reset") || message.startsWith("Broken pipe"));
     }
 
     @Override

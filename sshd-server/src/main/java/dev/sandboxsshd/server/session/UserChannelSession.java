@@ -28,6 +28,8 @@ import dev.sandboxsshd.shell.ProcessSignals;
  * ours waits up to {@link #CLIENT_CLOSE_GRACE} for it, MINA's {@code COMMAND_EXIT_TIMEOUT} set on the channel).
  * It also replaces our earlier override of {@code AbstractServerChannel.sendExitStatus}, which MINA calls from
  * {@code closeShell} only.</li>
+ * <li>The public {@link #handleEof()}: a second EOF from the client (Go's x/crypto, so rclone and pkg/sftp, send
+ * one) changes nothing; MINA logged a WARN for each, this logs it at DEBUG.</li>
  * </ul>
  */
 final class UserChannelSession extends ChannelSession {
@@ -58,6 +60,15 @@ final class UserChannelSession extends ChannelSession {
     }
 
     @Override
+    public void handleEof() throws IOException {
+        if (isEofSignalled()) {
+            LOG.debug("handleEof({}): EOF repeated by the client", this);
+            return;
+        }
+        super.handleEof();
+    }
+
+    @Override
     protected void closeShell(int exitValue, boolean closeImmediately) throws IOException {
         boolean clientClosedFirst = isClosing();
         if (!clientClosedFirst && out != null) {
@@ -69,7 +80,15 @@ final class UserChannelSession extends ChannelSession {
             commandExitFuture.setClosed();
             return;
         }
-        sendEof(); // sends nothing if the client's CLOSE came in meanwhile
+        try {
+            sendEof(); // sends nothing if the client's CLOSE came in meanwhile
+        } catch (IOException e) {
+            if (getSession().isOpen() && !getSession().isClosing()) {
+                throw e;
+            }
+            // the client went without closing the channel (most do): nothing to tell it, nothing to warn about
+            LOG.debug("EOF not sent on {}: {}", this, e.toString());
+        }
         commandExitFuture.setClosed();
         close(closeImmediately);
     }
