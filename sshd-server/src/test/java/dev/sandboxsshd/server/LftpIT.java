@@ -39,7 +39,7 @@ class LftpIT {
     static void start() throws Exception {
         assumeTrue(Files.isExecutable(LFTP), "needs lftp: apt-get install lftp (.ci/run does)");
         servers = BothServers.start(dir);
-        tree = RealClients.sourceTree(dir.resolve("tree"), 100);
+        tree = RealClients.sourceTree(dir.resolve("tree"), 60);
     }
 
     @AfterAll

@@ -40,7 +40,7 @@ class RcloneIT {
     static void start() throws Exception {
         assumeTrue(Files.isExecutable(RCLONE), "needs rclone: apt-get install rclone (.ci/run does)");
         servers = BothServers.start(dir);
-        tree = RealClients.sourceTree(dir.resolve("tree"), 100);
+        tree = RealClients.sourceTree(dir.resolve("tree"), 60);
         Files.writeString(dir.resolve("rclone.conf"), ""); // the remote is all in the environment
     }
 
