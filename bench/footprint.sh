@@ -35,6 +35,7 @@ cleanup() {
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   [ -f "$B/ak.saved" ] && cp -p "$B/ak.saved" /home/tl-user/.ssh/authorized_keys
   [ -f "$B/ak.added" ] && rm -f /home/tl-user/.ssh/authorized_keys
+  [ -f "$B/sshdir.added" ] && rmdir /home/tl-user/.ssh 2> /dev/null
   [ -f "$B/pw.saved" ] && usermod -p "$(cat "$B/pw.saved")" tl-user
   rm -rf "$B" /home/tl-user/bench-footprint
 }
@@ -117,6 +118,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # OpenSSH (UsePAM no) and Dropbear refuse a locked account ('!'); '*' is unlocked but has no password.
 if passwd -S tl-user | awk '{exit !($2 == "L")}'; then getent shadow tl-user | cut -d: -f2 > "$B/pw.saved"; usermod -p '*' tl-user; fi
 # Dropbear reads the user's authorized_keys: the bench key is added for the run, and what was there put back.
+[ -d /home/tl-user/.ssh ] || touch "$B/sshdir.added"
 install -d -o tl-user -g tl-user -m 700 /home/tl-user/.ssh
 if [ -f /home/tl-user/.ssh/authorized_keys ]; then cp -p /home/tl-user/.ssh/authorized_keys "$B/ak.saved"; else touch "$B/ak.added"; fi
 cat "$B/client.pub" >> /home/tl-user/.ssh/authorized_keys; chown tl-user: /home/tl-user/.ssh/authorized_keys
