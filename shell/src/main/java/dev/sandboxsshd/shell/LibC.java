@@ -106,6 +106,17 @@ interface LibC extends Library {
 
     int posix_spawn(IntByReference pid, String path, Pointer actions, Pointer attr, StringArray argv, StringArray envp);
 
+    // File calls on descriptors (OwnProcfs, SFTP, SCP): kept together so the list stays easy to merge.
+
+    int openat(int dirfd, String path, int flags, int mode);
+
+    /** {@code buf}: a {@code struct statfs} ({@link OwnProcfs#STATFS_SIZE} bytes); its first field is f_type. */
+    int fstatfs(int fd, byte[] buf);
+
+    long readlink(String path, byte[] buf, long size);
+
+    long readlinkat(int dirfd, String path, byte[] buf, long size);
+
     @Structure.FieldOrder({"gr_name", "gr_passwd", "gr_gid", "gr_mem"})
     final class Group extends Structure {
         public String gr_name;
