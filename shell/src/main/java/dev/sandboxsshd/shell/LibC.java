@@ -24,6 +24,8 @@ interface LibC extends Library {
 
     int chdir(String path);
 
+    int fchdir(int fd);
+
     int chown(String path, int uid, int gid);
 
     int chmod(String path, int mode);

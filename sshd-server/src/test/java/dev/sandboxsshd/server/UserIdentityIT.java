@@ -311,6 +311,14 @@ class UserIdentityIT {
         assertEquals(400, missing.status(), missing.raw());
         assertEquals("command no-such-tool-here: command not found", missing.body().get("error").asText());
 
+        // the spawning thread is in the daemon's process, whose own /proc the kernel would let it into
+        for (String own : List.of("/proc/self/cwd", "/proc/" + fx.daemon.pid + "/cwd")) {
+            DaemonProcess.Http ownProc = fx.daemon.call("POST", "/api/v1/pty",
+                    "{\"command\": \"/bin/pwd\", \"working_dir\": \"" + own + "\"}");
+            assertEquals(400, ownProc.status(), ownProc.raw());
+            assertEquals("working_dir " + own + ": Permission denied", ownProc.body().get("error").asText());
+        }
+
         assertEquals(sessionsBefore, fx.daemon.call("GET", "/api/v1/pty", null).body().get("sessions").size(),
                 "a refused create starts nothing");
     }
