@@ -71,14 +71,9 @@ interface LibC extends Library {
 
     int close(int fd);
 
-    long read(int fd, byte[] buf, long count);
-
     int fcntl(int fd, int cmd, int arg);
 
     int memfd_create(String name, int flags);
-
-    /** {@code rlim} is {@code struct rlimit}: soft and hard limit, 64 bits each on x86_64 and aarch64. */
-    int getrlimit(int resource, long[] rlim);
 
     int waitpid(int pid, int[] status, int options);
 
@@ -111,6 +106,11 @@ interface LibC extends Library {
     // File calls on descriptors (OwnProcfs, SFTP, SCP): kept together so the list stays easy to merge.
 
     int openat(int dirfd, String path, int flags, int mode);
+
+    /** {@code rlim}: the soft and the hard limit. */
+    int getrlimit(int resource, long[] rlim);
+
+    long read(int fd, byte[] buf, long count);
 
     /** {@code buf}: a {@code struct statfs} ({@link OwnProcfs#STATFS_SIZE} bytes); its first field is f_type. */
     int fstatfs(int fd, byte[] buf);
