@@ -32,8 +32,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ChildReaper {
     private static final Logger LOG = LoggerFactory.getLogger(ChildReaper.class);
-    private static final int EINTR = 4;
-    private static final int ECHILD = 10;
     private static final int PR_SET_CHILD_SUBREAPER = 36;
     private static final long IDLE_MILLIS = 1000;
     private static final long STACK = 128 * 1024;
@@ -133,13 +131,13 @@ public final class ChildReaper {
                 continue;
             }
             int errno = Native.getLastError();
-            if (errno == EINTR) {
+            if (errno == Errno.EINTR) {
                 continue;
             }
-            if (errno != ECHILD) {
+            if (errno != Errno.ECHILD) {
                 LOG.error("waitpid failed: {}", C.strerror(errno));
             }
-            idle(spawnsBefore, errno == ECHILD);
+            idle(spawnsBefore, errno == Errno.ECHILD);
         }
     }
 

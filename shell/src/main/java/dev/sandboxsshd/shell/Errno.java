@@ -15,6 +15,7 @@ public final class Errno {
     public static final int ENOENT = 2;
     public static final int EINTR = 4;
     public static final int EBADF = 9;
+    public static final int ECHILD = 10;
     public static final int EACCES = 13;
     public static final int EEXIST = 17;
     public static final int EXDEV = 18;
@@ -24,6 +25,7 @@ public final class Errno {
     public static final int ENOSPC = 28;
     public static final int ESPIPE = 29;
     public static final int EROFS = 30;
+    public static final int ERANGE = 34;
     public static final int ENAMETOOLONG = 36;
     public static final int ENOSYS = 38;
     public static final int ENOTEMPTY = 39;

@@ -10,8 +10,6 @@ import com.sun.jna.Native;
 
 /** {@code statvfs(3)} of the filesystem holding a path, checked with the calling thread's identity. */
 public final class FileSystemStats {
-    private static final int EACCES = 13;
-    private static final int ENOENT = 2;
 
     /** The fields of {@code struct statvfs}, in OpenSSH's {@code statvfs@openssh.com} order. */
     public record StatVfs(long bsize, long frsize, long blocks, long bfree, long bavail, long files, long ffree,
@@ -27,8 +25,8 @@ public final class FileSystemStats {
         if (LibC.INSTANCE.statvfs(path.toString(), buf) != 0) {
             int errno = Native.getLastError();
             switch (errno) {
-                case EACCES -> throw new AccessDeniedException(path.toString());
-                case ENOENT -> throw new NoSuchFileException(path.toString());
+                case Errno.EACCES -> throw new AccessDeniedException(path.toString());
+                case Errno.ENOENT -> throw new NoSuchFileException(path.toString());
                 default -> throw new IOException("statvfs " + path + ": " + LibC.INSTANCE.strerror(errno));
             }
         }

@@ -24,6 +24,8 @@ public interface LibC extends Library {
 
     int chdir(String path);
 
+    int fchdir(int fd);
+
     int chown(String path, int uid, int gid);
 
     int chmod(String path, int mode);
@@ -69,14 +71,9 @@ public interface LibC extends Library {
 
     int close(int fd);
 
-    long read(int fd, byte[] buf, long count);
-
     int fcntl(int fd, int cmd, int arg);
 
     int memfd_create(String name, int flags);
-
-    /** {@code rlim} is {@code struct rlimit}: soft and hard limit, 64 bits each on x86_64 and aarch64. */
-    int getrlimit(int resource, long[] rlim);
 
     int waitpid(int pid, int[] status, int options);
 

@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,8 +30,6 @@ import org.slf4j.LoggerFactory;
 public final class SpawnLauncher implements UserLauncher {
     private static final Logger LOG = LoggerFactory.getLogger(SpawnLauncher.class);
     private static final Duration SPAWN_TIMEOUT = Duration.ofSeconds(30);
-    private static final int ENOENT = 2;
-    private static final int EINTR = 4;
     private static final int O_WRONLY = 1;
     private static final int O_NOCTTY = 0x100;
     private static final LibC C = LibC.INSTANCE;
@@ -144,16 +145,44 @@ public final class SpawnLauncher implements UserLauncher {
 
     private static void enter(LaunchSpec spec, Notices notices) throws IOException {
         String dir = spec.workingDirectory().toString();
-        if (C.chdir(dir) == 0) {
+        String reason = changeDirectory(dir);
+        if (reason == null) {
             return;
         }
-        String reason = C.strerror(Native.getLastError());
         if (!spec.orRoot()) {
             throw new LaunchRefused(LaunchRefused.Part.WORKING_DIRECTORY, dir, reason);
         }
         notices.write("Could not chdir to home directory " + dir + ": " + reason + "\n");
         if (C.chdir("/") != 0) {
             throw new LaunchRefused(LaunchRefused.Part.WORKING_DIRECTORY, "/", C.strerror(Native.getLastError()));
+        }
+    }
+
+    /**
+     * The kernel's chdir as the user, through {@link OwnProcfs}: this thread belongs to the daemon's process, so the
+     * kernel would let it into {@code /proc/self/cwd} or {@code /proc/<daemon>/root/...}; a directory reached so is
+     * refused as "Permission denied", what any other process of the user gets there. Null when entered.
+     */
+    private static String changeDirectory(String dir) {
+        int fd;
+        try {
+            fd = OwnProcfs.open(dir, true);
+        } catch (OwnProcfs.Refused e) {
+            LOG.warn("refused working directory: path={} reason={}", LogText.escape(dir), OwnProcfs.REASON);
+            return Errno.reason(Errno.EACCES);
+        } catch (AccessDeniedException e) {
+            return Errno.reason(Errno.EACCES);
+        } catch (NoSuchFileException e) {
+            return Errno.reason(Errno.ENOENT);
+        } catch (FileSystemException e) {
+            return e.getReason() != null ? e.getReason() : e.getMessage();
+        } catch (IOException | RuntimeException e) {
+            return e.getMessage();
+        }
+        try {
+            return C.fchdir(fd) == 0 ? null : C.strerror(Native.getLastError());
+        } finally {
+            OwnProcfs.close(fd);
         }
     }
 
@@ -196,7 +225,7 @@ public final class SpawnLauncher implements UserLauncher {
             }
             // user-exec exits 127 at once; the reaper collects it
             throw new LaunchRefused(LaunchRefused.Part.COMMAND, program,
-                    search && failure == ENOENT ? "command not found" : C.strerror(failure));
+                    search && failure == Errno.ENOENT ? "command not found" : C.strerror(failure));
         } finally {
             PosixSpawn.close(errors[0]);
             PosixSpawn.close(errors[1]);
@@ -209,7 +238,7 @@ public final class SpawnLauncher implements UserLauncher {
         long n;
         do {
             n = C.read(fd, buf, buf.length);
-        } while (n < 0 && Native.getLastError() == EINTR);
+        } while (n < 0 && Native.getLastError() == Errno.EINTR);
         if (n == 0) {
             return 0;
         }

@@ -13,7 +13,6 @@ import com.sun.jna.ptr.PointerByReference;
 
 /** Looks accounts up through libc, so NSS sources other than /etc/passwd work as they do for OpenSSH. */
 public final class UserDatabase {
-    private static final int ERANGE = 34;
 
     private UserDatabase() {
     }
@@ -76,7 +75,7 @@ public final class UserDatabase {
             T entry = newEntry.get();
             PointerByReference result = new PointerByReference();
             int rc = call.call(entry, new Memory(size), size, result);
-            if (rc == ERANGE) {
+            if (rc == Errno.ERANGE) {
                 continue;
             }
             if (rc != 0 || result.getValue() == null) {

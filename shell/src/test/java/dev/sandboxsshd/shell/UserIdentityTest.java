@@ -104,6 +104,19 @@ class UserIdentityTest {
     }
 
     @Test
+    void aWorkingDirectoryInTheDaemonsOwnProcIsRefusedAsPermissionDenied() throws Exception {
+        SpawnLauncher launcher = SpawnLauncher.forThisProcess();
+        long pid = ProcessHandle.current().pid();
+        for (String dir : List.of("/proc/self/cwd", "/proc/thread-self/cwd", "/proc/" + pid + "/cwd",
+                "/proc/" + pid + "/root/tmp")) {
+            LaunchRefused refused = assertThrows(LaunchRefused.class, () -> launcher.startPiped(
+                    new LaunchSpec(user, List.of("/bin/true"), Map.of(), Path.of(dir), false)), dir);
+            assertEquals(LaunchRefused.Part.WORKING_DIRECTORY, refused.part(), dir);
+            assertEquals(Errno.reason(Errno.EACCES), refused.reason(), dir);
+        }
+    }
+
+    @Test
     void theKernelRefusesTheUserWhatItRefusesTheirShell() {
         IOException e = assertThrows(IOException.class,
                 () -> UserIdentity.runAs(user, "test", WAIT, () -> Files.readString(Path.of("/etc/shadow"))));

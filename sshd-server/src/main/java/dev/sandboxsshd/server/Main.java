@@ -3,10 +3,14 @@ package dev.sandboxsshd.server;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.time.Duration;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.api.Refused.Kind;
 import dev.sandboxsshd.api.Refused;
@@ -25,6 +29,8 @@ import dev.sandboxsshd.shell.UserLauncher;
 
 /** Starts the daemon: state, host key, API token, the API listener, and SSH if enabled before or by flag. */
 public final class Main {
+    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
     private Main() {
     }
 
@@ -220,10 +226,37 @@ public final class Main {
         return host.equals("0.0.0.0") || host.equals("[::]") ? "127.0.0.1" : host;
     }
 
-    private static void createPrivateDirectory(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
+    /**
+     * The state directory (host key, enable state, token): created 0700. An existing one must be a directory owned by
+     * the daemon's user that group and others may not write (sshd's StrictModes refuses such a directory for key
+     * files); one they may only read or search is made 0700, with one log line, as nothing in it is theirs to see.
+     */
+    static void createPrivateDirectory(Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectories(dir.toAbsolutePath().getParent());
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            return;
         }
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw refusedStateDir(dir, "is not a directory (or is a symbolic link)");
+        }
+        int uid = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        int mode = (Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
+        int daemon = UserDatabase.current().uid();
+        if (uid != daemon) {
+            throw refusedStateDir(dir, "is owned by uid " + uid + ", not the daemon's " + daemon);
+        }
+        if ((mode & 022) != 0) {
+            throw refusedStateDir(dir, String.format("has mode %04o: group or others may write it", mode));
+        }
+        if ((mode & 077) != 0) {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            LOG.warn("state dir {} had mode {}; made it 0700", dir, String.format("%04o", mode));
+        }
+    }
+
+    private static IOException refusedStateDir(Path dir, String reason) {
+        LOG.error("refused state dir: path={} reason={}", dir, reason);
+        return new IOException("state dir " + dir + " " + reason + "; refusing to use it");
     }
 }

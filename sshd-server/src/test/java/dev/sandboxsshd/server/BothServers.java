@@ -35,7 +35,7 @@ final class BothServers implements AutoCloseable {
         return openssh.ssh;
     }
 
-    /** The pid of the named server's listening process (sshd's, whose per-connection processes are its children). */
+    /** The named server's listening process (root's): the daemon, or OpenSSH's sshd. */
     synchronized long pid(String server) throws Exception {
         client(server);
         return server.equals(OURS) ? ours.daemon.pid : openssh.pid;

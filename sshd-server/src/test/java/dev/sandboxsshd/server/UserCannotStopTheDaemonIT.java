@@ -129,6 +129,7 @@ class UserCannotStopTheDaemonIT {
         } finally {
             pool.shutdownNow();
             DaemonProcess.killTree(attacker.toHandle());
+            TransferFixture.cleanup(ssh, remote);
         }
         assertTrue(attacker.waitFor(10, TimeUnit.SECONDS));
         String attackLog = Files.readString(dir.resolve(server + "-attack.log"));

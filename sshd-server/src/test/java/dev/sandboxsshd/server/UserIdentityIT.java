@@ -27,6 +27,7 @@ import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -159,6 +160,33 @@ class UserIdentityIT {
             sftp.getOutputStream().close();
             DaemonProcess.killTree(sftp.toHandle());
         }
+    }
+
+    /**
+     * A directory of the user's that only they may enter: the kernel lets the user in, so must we. Our threads' real
+     * uid is the holder id, and access(2) checks the real uid: a check by access (the JDK's Files.isReadable,
+     * Files.exists, MINA's opendir and scp paths) would refuse what the real operation allows.
+     */
+    @Disabled("#21: fails for ours until SFTP and scp -O stop asking access(2) (MINA's opendir isReadable, scp's "
+            + "exists checks), which checks the holder id; sftp ls and scp -O in a 0700 directory of the user's")
+    @ParameterizedTest
+    @ValueSource(strings = {OURS, OPENSSH})
+    void sftpAndScpWorkInADirectoryOnlyTheUserMayEnter(String server) throws Exception {
+        Path own = userDir.resolve("only-mine-" + server);
+        Files.createDirectory(own);
+        Files.writeString(own.resolve("file"), "mine\n");
+        for (Path p : List.of(own, own.resolve("file"))) {
+            Files.setAttribute(p, "unix:uid", user.uid());
+            Files.setAttribute(p, "unix:gid", user.gid());
+        }
+        Files.setPosixFilePermissions(own, PosixFilePermissions.fromString("rwx------"));
+        OpenSsh.Result ls = client(server).sftp("ls " + own + "\n");
+        assertEquals(0, ls.exit(), ls.stderr());
+        assertTrue(ls.out().contains("file"), ls.out());
+        Path local = dir.resolve(server + "-scp-only-mine");
+        OpenSsh.Result scp = client(server).scp(List.of("-O"), ":" + own.resolve("file"), local.toString());
+        assertEquals(0, scp.exit(), scp.stderr());
+        assertEquals("mine\n", Files.readString(local));
     }
 
     @ParameterizedTest
@@ -350,6 +378,14 @@ class UserIdentityIT {
         DaemonProcess.Http missing = fx.daemon.call("POST", "/api/v1/pty", "{\"command\": \"no-such-tool-here\"}");
         assertEquals(400, missing.status(), missing.raw());
         assertEquals("command no-such-tool-here: command not found", missing.body().get("error").asText());
+
+        // the spawning thread is in the daemon's process, whose own /proc the kernel would let it into
+        for (String own : List.of("/proc/self/cwd", "/proc/" + fx.daemon.pid + "/cwd")) {
+            DaemonProcess.Http ownProc = fx.daemon.call("POST", "/api/v1/pty",
+                    "{\"command\": \"/bin/pwd\", \"working_dir\": \"" + own + "\"}");
+            assertEquals(400, ownProc.status(), ownProc.raw());
+            assertEquals("working_dir " + own + ": Permission denied", ownProc.body().get("error").asText());
+        }
 
         assertEquals(sessionsBefore, fx.daemon.call("GET", "/api/v1/pty", null).body().get("sessions").size(),
                 "a refused create starts nothing");
