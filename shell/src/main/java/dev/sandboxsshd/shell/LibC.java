@@ -120,6 +120,11 @@ public interface LibC extends Library {
 
     int openat(int dirfd, String path, int flags, int mode);
 
+    /** {@code rlim}: the soft and the hard limit. */
+    int getrlimit(int resource, long[] rlim);
+
+    long read(int fd, byte[] buf, long count);
+
     int gettid();
 
     int tgkill(int tgid, int tid, int sig);
