@@ -9,6 +9,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystem;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -24,6 +25,9 @@ import java.util.Set;
 
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.scp.common.ScpException;
+import org.apache.sshd.scp.common.ScpFileOpener;
+import org.apache.sshd.scp.common.ScpTargetStreamResolver;
+import org.apache.sshd.scp.common.helpers.ScpTimestampCommandDetails;
 import org.apache.sshd.scp.common.helpers.DefaultScpFileOpener;
 import org.apache.sshd.scp.common.helpers.ScpAckInfo;
 import org.slf4j.Logger;
@@ -35,6 +39,9 @@ import dev.sandboxsshd.shell.OwnProcfs;
 /**
  * Legacy SCP file access: paths relative to the user's home, as {@code scp -t}/{@code scp -f} run by sshd would
  * see them, and failures worded as OpenSSH's scp words them ({@code scp: PATH: Permission denied}).
+ * MINA's existence and access probes use access(2), which checks the real uid (the daemon's holder id, not the
+ * user's); {@code resolveOutgoingFilePath}, {@code resolveIncomingReceiveLocation}, {@code resolveIncomingFilePath}
+ * and {@code createScpTargetStreamResolver} replace them by stat(2), mkdir(2) and open(2) as the user.
  */
 final class HomeScpFileOpener extends DefaultScpFileOpener {
     private static final Logger LOG = LoggerFactory.getLogger(HomeScpFileOpener.class);
@@ -74,10 +81,98 @@ final class HomeScpFileOpener extends DefaultScpFileOpener {
 
     @Override
     public Path resolveOutgoingFilePath(Session session, Path localPath, LinkOption... options) throws IOException {
-        if (!Files.exists(localPath, options)) {
-            throw new ScpException("scp: " + localPath + ": No such file or directory", ScpAckInfo.ERROR);
+        try {
+            UserStat.of(localPath, options);
+        } catch (IOException e) {
+            throw scpError(localPath, e);
         }
         return localPath;
+    }
+
+    /** The target of {@code scp -t -d}: a directory, as stat(2) as the user finds it. */
+    @Override
+    public Path resolveIncomingReceiveLocation(Session session, Path path, boolean recursive, boolean shouldBeDir,
+                                               boolean preserve) throws IOException {
+        if (shouldBeDir) {
+            try {
+                if (!UserStat.of(path).isDirectory()) {
+                    throw new ScpException("scp: " + path + ": Not a directory", ScpAckInfo.ERROR);
+                }
+            } catch (ScpException e) {
+                throw e;
+            } catch (IOException e) {
+                throw scpError(path, e);
+            }
+        }
+        return path;
+    }
+
+    /**
+     * A directory received ({@code scp -r}): inside the target if that is a directory, else the target itself,
+     * made by mkdir(2) as the user; one that exists already is used as it is, as OpenSSH's sink does.
+     */
+    @Override
+    public Path resolveIncomingFilePath(Session session, Path localPath, String name, boolean preserve,
+                                        Set<PosixFilePermission> permissions, ScpTimestampCommandDetails time)
+            throws IOException {
+        Path dir = isDirectory(localPath) ? localPath.resolve(name) : localPath;
+        try {
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException e) {
+            if (!isDirectory(dir)) {
+                throw scpError(dir, new NotDirectoryException(dir.toString()));
+            }
+        } catch (IOException e) {
+            throw scpError(dir, e);
+        }
+        if (preserve) {
+            ScpFileOpener.updateFileProperties(dir, permissions, time);
+        }
+        return dir;
+    }
+
+    /** A file received: into the target if that is a directory, else as the target; opened as the user. */
+    @Override
+    public ScpTargetStreamResolver createScpTargetStreamResolver(Session session, Path path) throws IOException {
+        return new ScpTargetStreamResolver() {
+            private Path file;
+
+            @Override
+            public OutputStream resolveTargetStream(Session s, String name, long length,
+                                                    Set<PosixFilePermission> perms, OpenOption... options)
+                    throws IOException {
+                file = isDirectory(path) ? path.resolve(name) : path;
+                return openWrite(s, file, length, perms, options);
+            }
+
+            @Override
+            public void closeTargetStream(Session s, String name, long length, Set<PosixFilePermission> perms,
+                                          OutputStream stream) throws IOException {
+                closeWrite(s, file, length, perms, stream);
+            }
+
+            @Override
+            public Path getEventListenerFilePath() {
+                return file == null ? path : file;
+            }
+
+            @Override
+            public void postProcessReceivedData(String name, boolean preserve, Set<PosixFilePermission> perms,
+                                                ScpTimestampCommandDetails time) throws IOException {
+                if (preserve) {
+                    ScpFileOpener.updateFileProperties(file, perms, time);
+                }
+            }
+        };
+    }
+
+    /** stat(2) as the user; any error (none there, no search permission) reads as "not a directory". */
+    private static boolean isDirectory(Path path) {
+        try {
+            return UserStat.of(path).isDirectory();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /**

@@ -5,7 +5,9 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.attribute.FileTime;
+import java.util.AbstractMap.SimpleImmutableEntry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -26,9 +28,12 @@ import org.apache.sshd.server.session.ServerSession;
 import org.apache.sshd.sftp.SftpModuleProperties;
 import org.apache.sshd.sftp.common.SftpConstants;
 import org.apache.sshd.sftp.common.SftpException;
+import org.apache.sshd.sftp.common.SftpHelper;
 import org.apache.sshd.sftp.common.extensions.openssh.AbstractOpenSSHExtensionParser.OpenSSHExtension;
+import org.apache.sshd.sftp.server.DirectoryHandle;
 import org.apache.sshd.sftp.server.FileHandle;
 import org.apache.sshd.sftp.server.Handle;
+import org.apache.sshd.sftp.server.SftpEventListener;
 import org.apache.sshd.sftp.server.SftpSubsystem;
 import org.apache.sshd.sftp.server.SftpSubsystemConfigurator;
 
@@ -50,7 +55,10 @@ import dev.sandboxsshd.shell.UserIdentity;
  * MINA's SFTP server plus the OpenSSH extensions it lacks and clients use: {@code statvfs}/{@code fstatvfs}
  * ({@code df}), {@code expand-path} ({@code scp host:~user/f}), {@code home-directory} and
  * {@code users-groups-by-id} ({@code ls -l} with names). Each runs on the session's identity thread, so the kernel
- * checks it as for the user.
+ * checks it as for the user. Existence and access are never asked of access(2), which checks the real uid (the
+ * daemon's holder id, not the user's): {@code doOpenDir}, {@code doReadDir}, {@code doMakeDirectory},
+ * {@code checkSymlinkState} (STAT, LSTAT, REMOVE, attributes) and {@code validateRealPath} replace MINA's
+ * access-based probes by the operation itself or stat(2) as the user.
  */
 final class UserSftpSubsystem extends SftpSubsystem {
     static final String STATVFS = "statvfs@openssh.com";
@@ -333,6 +341,100 @@ final class UserSftpSubsystem extends SftpSubsystem {
     protected Map<String, Object> doLStat(int id, String path, int flags) throws IOException {
         Path file = resolveFile(path);
         return path.endsWith("/") ? getAttributes(file, flags) : getAttributes(file, flags, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * OPENDIR opens the directory as the user ({@link HomeFileSystemAccessor#openDirectory}) and reports the kernel's
+     * error; MINA first asked access(2), which checks the daemon's real (holder) uid, not the user's.
+     */
+    @Override
+    protected String doOpenDir(int id, String path, Path dir, LinkOption... options) throws IOException {
+        try {
+            synchronized (handles) {
+                String handle = generateFileHandle(dir);
+                handles.put(handle, new DirectoryHandle(this, dir, handle));
+                return handle;
+            }
+        } catch (IOException e) {
+            throw signalOpenFailure(id, path, dir, true, e);
+        }
+    }
+
+    /**
+     * READDIR lists the directory OPENDIR opened as the user; MINA probed it again with access(2) (the holder's
+     * answer) before each batch.
+     */
+    @Override
+    protected void doReadDir(Buffer buffer, int id) throws IOException {
+        String handle = buffer.getString(StandardCharsets.ISO_8859_1);
+        Buffer reply;
+        try {
+            DirectoryHandle dh = validateHandle(handle, handles.get(handle), DirectoryHandle.class);
+            if (dh.isDone()) {
+                sendStatus(prepareReply(buffer), id, SftpConstants.SSH_FX_EOF, "Directory reading is done");
+                return;
+            }
+            getSftpEventListenerProxy().readingEntries(getServerSession(), handle, dh);
+            if (!dh.isSendDot() && !dh.isSendDotDot() && !dh.hasNext()) {
+                dh.markDone();
+                sendStatus(prepareReply(buffer), id, SftpConstants.SSH_FX_EOF, "Empty directory");
+                return;
+            }
+            reply = prepareReply(buffer);
+            reply.putByte((byte) SftpConstants.SSH_FXP_NAME);
+            reply.putInt(id);
+            int lenPos = reply.wpos();
+            reply.putUInt(0L); // the count, filled in below
+            int count = doReadDir(id, handle, dh, reply,
+                    SftpModuleProperties.MAX_READDIR_DATA_SIZE.getRequired(getServerSession()), false);
+            BufferUtils.updateLengthPlaceholder(reply, lenPos, count);
+            if (!dh.isSendDot() && !dh.isSendDotDot() && !dh.hasNext()) {
+                dh.markDone();
+            }
+            SftpHelper.indicateEndOfNamesList(reply, getVersion(), getServerSession(), dh.isDone());
+        } catch (IOException | RuntimeException e) {
+            sendStatus(prepareReply(buffer), id, e, SftpConstants.SSH_FXP_READDIR, handle);
+            return;
+        }
+        send(reply);
+    }
+
+    /**
+     * MKDIR is mkdir(2) as the user: an existing name is its EEXIST. MINA first probed the name with access(2),
+     * the holder's answer (EACCES inside a directory only the user may enter).
+     */
+    @Override
+    protected void doMakeDirectory(int id, String path, Map<String, ?> attrs) throws IOException {
+        Path dir = resolveFile(path);
+        boolean followLinks = resolvePathResolutionFollowLinks(SftpConstants.SSH_FXP_MKDIR, "", dir);
+        SftpEventListener listener = getSftpEventListenerProxy();
+        listener.creating(getServerSession(), dir, attrs);
+        try {
+            getFileSystemAccessor().createDirectory(this, dir);
+            doSetAttributes(SftpConstants.SSH_FXP_MKDIR, "", dir, attrs, followLinks);
+        } catch (IOException | RuntimeException | Error e) {
+            listener.created(getServerSession(), dir, attrs, e);
+            throw e;
+        }
+        listener.created(getServerSession(), dir, attrs, null);
+    }
+
+    /** Existence by stat(2) as the user ({@link UserStat}), where MINA's followed links with access(2). */
+    @Override
+    public Boolean checkSymlinkState(Path path, boolean neverFollowSymLinks, LinkOption[] options) {
+        Boolean status = validateParentExistWithNoSymlinksIfNeverFollowSymlinks(path, neverFollowSymLinks);
+        return Boolean.FALSE.equals(status) ? status : UserStat.exists(path, options);
+    }
+
+    /** REALPATH's existence by stat(2) as the user ({@link UserStat}), not access(2). */
+    @Override
+    protected SimpleImmutableEntry<Path, Boolean> validateRealPath(int id, String path, Path f, LinkOption... options)
+            throws IOException {
+        Path p = normalize(f);
+        if (!IoUtils.followLinks(options)) {
+            return super.validateRealPath(id, path, f, options); // lstat of each component: no access(2)
+        }
+        return new SimpleImmutableEntry<>(p, UserStat.exists(p));
     }
 
     /** The kernel's error, never an empty attribute set. */

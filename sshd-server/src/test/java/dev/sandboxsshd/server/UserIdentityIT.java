@@ -27,7 +27,6 @@ import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -167,8 +166,6 @@ class UserIdentityIT {
      * uid is the holder id, and access(2) checks the real uid: a check by access (the JDK's Files.isReadable,
      * Files.exists, MINA's opendir and scp paths) would refuse what the real operation allows.
      */
-    @Disabled("#21: fails for ours until SFTP and scp -O stop asking access(2) (MINA's opendir isReadable, scp's "
-            + "exists checks), which checks the holder id; sftp ls and scp -O in a 0700 directory of the user's")
     @ParameterizedTest
     @ValueSource(strings = {OURS, OPENSSH})
     void sftpAndScpWorkInADirectoryOnlyTheUserMayEnter(String server) throws Exception {
@@ -180,13 +177,61 @@ class UserIdentityIT {
             Files.setAttribute(p, "unix:gid", user.gid());
         }
         Files.setPosixFilePermissions(own, PosixFilePermissions.fromString("rwx------"));
-        OpenSsh.Result ls = client(server).sftp("ls " + own + "\n");
-        assertEquals(0, ls.exit(), ls.stderr());
-        assertTrue(ls.out().contains("file"), ls.out());
+        Path upload = Files.writeString(dir.resolve(server + "-upload"), "up\n");
+        Path got = dir.resolve(server + "-got");
+        OpenSsh.Result sftp = client(server).sftp(String.join("\n",
+                "ls " + own,
+                "ls -l " + own,
+                "get " + own + "/file " + got,
+                "put " + upload + " " + own + "/up",
+                "mkdir " + own + "/sub",
+                "rename " + own + "/up " + own + "/sub/moved",
+                "chmod 640 " + own + "/file",
+                "df " + own,
+                "cd " + own,
+                "pwd",
+                "ln -s file link",
+                "ls -l sub",
+                ""));
+        assertEquals(0, sftp.exit(), sftp.stderr());
+        assertTrue(sftp.out().contains("file"), sftp.out());
+        assertTrue(sftp.out().contains("moved"), sftp.out());
+        assertTrue(sftp.out().contains("Remote working directory: " + own), sftp.out());
+        assertEquals("mine\n", Files.readString(got));
+        assertEquals("up\n", Files.readString(own.resolve("sub/moved")));
+        assertEquals(user.uid(), Files.getAttribute(own.resolve("sub"), "unix:uid"));
+        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(own.resolve("file"))));
+        assertEquals(Path.of("file"), Files.readSymbolicLink(own.resolve("link")));
+
         Path local = dir.resolve(server + "-scp-only-mine");
         OpenSsh.Result scp = client(server).scp(List.of("-O"), ":" + own.resolve("file"), local.toString());
         assertEquals(0, scp.exit(), scp.stderr());
         assertEquals("mine\n", Files.readString(local));
+        scp = client(server).scp(List.of("-O"), upload.toString(), ":" + own.resolve("scp-in"));
+        assertEquals(0, scp.exit(), scp.stderr());
+        assertEquals("up\n", Files.readString(own.resolve("scp-in")));
+        scp = client(server).scp(List.of("-O"), upload.toString(), ":" + own.resolve("sub"));
+        assertEquals(0, scp.exit(), scp.stderr());
+        assertEquals("up\n", Files.readString(own.resolve("sub").resolve(upload.getFileName())));
+
+        Path tree = Files.createDirectories(dir.resolve(server + "-tree/inner"));
+        Files.writeString(tree.resolve("leaf"), "leaf\n");
+        scp = client(server).scp(List.of("-O", "-r"), tree.getParent().toString(), ":" + own);
+        assertEquals(0, scp.exit(), scp.stderr());
+        assertEquals("leaf\n", Files.readString(own.resolve(server + "-tree/inner/leaf")));
+        assertEquals(user.uid(), Files.getAttribute(own.resolve(server + "-tree/inner"), "unix:uid"));
+        Path back = Files.createDirectories(dir.resolve(server + "-back"));
+        scp = client(server).scp(List.of("-O", "-r"), ":" + own, back.toString());
+        assertEquals(0, scp.exit(), scp.stderr());
+        assertEquals("up\n", Files.readString(back.resolve(own.getFileName()).resolve("sub/moved")));
+
+        Path sftpMode = dir.resolve(server + "-scp-sftp-mode");
+        scp = client(server).scp(List.of(), ":" + own.resolve("file"), sftpMode.toString());
+        assertEquals(0, scp.exit(), scp.stderr());
+        assertEquals("mine\n", Files.readString(sftpMode));
+        scp = client(server).scp(List.of("-r"), tree.getParent().toString(), ":" + own.resolve("sub"));
+        assertEquals(0, scp.exit(), scp.stderr());
+        assertEquals("leaf\n", Files.readString(own.resolve("sub/" + server + "-tree/inner/leaf")));
     }
 
     @ParameterizedTest
