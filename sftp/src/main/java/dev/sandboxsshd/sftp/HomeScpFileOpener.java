@@ -21,9 +21,12 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.util.io.DirectoryScanner;
 import org.apache.sshd.scp.common.ScpException;
 import org.apache.sshd.scp.common.ScpFileOpener;
 import org.apache.sshd.scp.common.ScpTargetStreamResolver;
@@ -40,8 +43,8 @@ import dev.sandboxsshd.shell.OwnProcfs;
  * Legacy SCP file access: paths relative to the user's home, as {@code scp -t}/{@code scp -f} run by sshd would
  * see them, and failures worded as OpenSSH's scp words them ({@code scp: PATH: Permission denied}).
  * MINA's existence and access probes use access(2), which checks the real uid (the daemon's holder id, not the
- * user's); {@code resolveOutgoingFilePath}, {@code resolveIncomingReceiveLocation}, {@code resolveIncomingFilePath}
- * and {@code createScpTargetStreamResolver} replace them by stat(2), mkdir(2) and open(2) as the user.
+ * user's); {@code resolveOutgoingFilePath}, {@code resolveIncomingReceiveLocation}, {@code resolveIncomingFilePath},
+ * {@code createScpTargetStreamResolver} and {@code getMatchingFilesToSend} replace them by stat(2), mkdir(2) and open(2) as the user.
  */
 final class HomeScpFileOpener extends DefaultScpFileOpener {
     private static final Logger LOG = LoggerFactory.getLogger(HomeScpFileOpener.class);
@@ -164,6 +167,38 @@ final class HomeScpFileOpener extends DefaultScpFileOpener {
                 }
             }
         };
+    }
+
+    /**
+     * The files a wildcard ({@code scp -f dir/*}) names, listed as the user; MINA's scanner first asked access(2)
+     * whether the directory exists.
+     */
+    @Override
+    public Iterable<Path> getMatchingFilesToSend(Session session, Path basedir, String pattern) throws IOException {
+        if (pattern == null || pattern.isEmpty()) {
+            return List.of();
+        }
+        try {
+            if (!UserStat.of(basedir).isDirectory()) {
+                throw new ScpException("scp: " + basedir + ": Not a directory", ScpAckInfo.ERROR);
+            }
+            return new UserScanner(basedir, pattern).matches();
+        } catch (ScpException e) {
+            throw e;
+        } catch (IOException e) {
+            throw scpError(basedir, e);
+        }
+    }
+
+    /** MINA's pattern matching over a directory already found by stat(2). */
+    private static final class UserScanner extends DirectoryScanner {
+        UserScanner(Path dir, String pattern) {
+            super(dir, pattern);
+        }
+
+        List<Path> matches() throws IOException {
+            return scandir(getBasedir(), getBasedir(), new ArrayList<>());
+        }
     }
 
     /** stat(2) as the user; any error (none there, no search permission) reads as "not a directory". */

@@ -225,6 +225,11 @@ class UserIdentityIT {
         assertEquals(0, scp.exit(), scp.stderr());
         assertEquals("up\n", Files.readString(back.resolve(own.getFileName()).resolve("sub/moved")));
 
+        Path globbed = Files.createDirectories(dir.resolve(server + "-globbed"));
+        scp = client(server).scp(List.of("-O"), ":" + own.resolve("sub") + "/mov*", globbed.toString());
+        assertEquals(0, scp.exit(), scp.stderr());
+        assertEquals("up\n", Files.readString(globbed.resolve("moved")));
+
         Path sftpMode = dir.resolve(server + "-scp-sftp-mode");
         scp = client(server).scp(List.of(), ":" + own.resolve("file"), sftpMode.toString());
         assertEquals(0, scp.exit(), scp.stderr());
