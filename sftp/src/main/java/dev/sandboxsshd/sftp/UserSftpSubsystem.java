@@ -458,7 +458,7 @@ final class UserSftpSubsystem extends SftpSubsystem {
         if (e instanceof OwnProcfs.Refused refused) {
             LOG.warn("refused sftp {}: remote={} user={} path={} reason={}",
                     SftpConstants.getCommandMessageName(cmd).replace("SSH_FXP_", "").toLowerCase(Locale.ROOT),
-                    getServerSession().getRemoteAddress(), LogText.escape(getServerSession().getUsername()),
+                    Addresses.of(getServerSession().getRemoteAddress()), LogText.escape(getServerSession().getUsername()),
                     LogText.escape(refused.getFile()), OwnProcfs.REASON);
         }
         super.sendStatus(buffer, id, e, cmd, args);
