@@ -36,6 +36,7 @@ import org.apache.sshd.scp.common.helpers.ScpAckInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.LogText;
 import dev.sandboxsshd.shell.OwnProcfs;
 
@@ -77,7 +78,8 @@ final class HomeScpFileOpener extends DefaultScpFileOpener {
     }
 
     static ScpException refused(Session session, Path path, OwnProcfs.Refused e) {
-        LOG.warn("refused scp path: remote={} user={} path={} reason={}", session.getRemoteAddress(),
+        LOG.warn("refused scp path: remote={} user={} path={} reason={}",
+                Addresses.of(session.getRemoteAddress()),
                 LogText.escape(session.getUsername()), LogText.escape(path.toString()), OwnProcfs.REASON);
         return scpError(path, e);
     }

@@ -26,6 +26,14 @@ final class SftpModes {
      * has none.
      */
     static Integer sentMode(Buffer attrs, int version) {
+        return permissionsAt(attrs, version) < 0 ? null : attrs.getInt();
+    }
+
+    /**
+     * Where the permissions field of the ATTRS structure at the buffer's read position is (the buffer is left
+     * there), or -1 when it has none.
+     */
+    static int permissionsAt(Buffer attrs, int version) {
         int flags = attrs.getInt();
         if (version >= SftpConstants.SFTP_V4) {
             attrs.getUByte(); // type
@@ -47,7 +55,28 @@ final class SftpModes {
                 attrs.getString();
             }
         }
-        return (flags & SftpConstants.SSH_FILEXFER_ATTR_PERMISSIONS) != 0 ? attrs.getInt() : null;
+        return (flags & SftpConstants.SSH_FILEXFER_ATTR_PERMISSIONS) != 0 ? attrs.rpos() : -1;
+    }
+
+    /**
+     * A long name ({@code ls -l}'s line) with the setuid, setgid and sticky bits of {@code mode} shown as {@code ls}
+     * shows them ({@code s}/{@code S}, {@code t}/{@code T} in place of the execute bits).
+     */
+    static String withSpecialBits(String longName, int mode) {
+        if ((mode & 07000) == 0 || longName.length() < 10) {
+            return longName;
+        }
+        char[] line = longName.toCharArray();
+        special(line, 3, (mode & 04000) != 0, 's');
+        special(line, 6, (mode & 02000) != 0, 's');
+        special(line, 9, (mode & 01000) != 0, 't');
+        return new String(line);
+    }
+
+    private static void special(char[] line, int at, boolean set, char letter) {
+        if (set) {
+            line[at] = line[at] == 'x' ? letter : Character.toUpperCase(letter);
+        }
     }
 
     /** The mode bits of a permission set (which has no setuid, setgid or sticky). */

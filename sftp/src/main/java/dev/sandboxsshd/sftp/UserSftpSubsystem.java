@@ -66,6 +66,8 @@ final class UserSftpSubsystem extends SftpSubsystem {
     static final String EXPAND_PATH = "expand-path@openssh.com";
     static final String HOME_DIRECTORY = "home-directory";
     static final String USERS_GROUPS_BY_ID = "users-groups-by-id@openssh.com";
+    /** The JDK's "unix" view's whole st_mode, which MINA reads with every STAT, LSTAT, FSTAT and READDIR. */
+    private static final String UNIX_MODE = "mode";
     static final String COPY_DATA = "copy-data";
 
     private static final Logger LOG = LoggerFactory.getLogger(UserSftpSubsystem.class);
@@ -451,6 +453,33 @@ final class UserSftpSubsystem extends SftpSubsystem {
         super.sendStatus(buffer, id, KernelErrorStatus.forVersion(substatus, getVersion()), msg, lang);
     }
 
+    /**
+     * Attributes go out with the kernel's whole mode, setuid, setgid and sticky included, as sftp-server sends
+     * st_mode: MINA writes the permissions from a permission set, which cannot hold those three bits.
+     */
+    @Override
+    protected void writeAttrs(Buffer buffer, Map<String, ?> attributes) {
+        int start = buffer.wpos();
+        super.writeAttrs(buffer, attributes);
+        if (attributes.get(UNIX_MODE) instanceof Integer mode && (mode & 07000) != 0) {
+            byte[] data = buffer.array();
+            int at = SftpModes.permissionsAt(new ByteArrayBuffer(data, start, buffer.wpos() - start), getVersion());
+            if (at >= 0) {
+                int sent = BufferUtils.getInt(data, at, Integer.BYTES) | (mode & 07000);
+                for (int i = 0; i < Integer.BYTES; i++) {
+                    data[at + i] = (byte) (sent >>> (24 - 8 * i));
+                }
+            }
+        }
+    }
+
+    /** {@code ls -l}'s line of a READDIR (version 3) with the same three bits, as sftp-server's. */
+    @Override
+    protected String getLongName(Path f, String shortName, Map<String, ?> attributes) throws IOException {
+        String line = super.getLongName(f, shortName, attributes);
+        return attributes.get(UNIX_MODE) instanceof Integer mode ? SftpModes.withSpecialBits(line, mode) : line;
+    }
+
     /** Keeps the mode as sent (with setuid, setgid, sticky), which MINA's permission set cannot hold. */
     @Override
     protected Map<String, Object> readAttrs(Buffer buffer) throws IOException {
@@ -531,7 +560,7 @@ final class UserSftpSubsystem extends SftpSubsystem {
         if (e instanceof OwnProcfs.Refused refused) {
             LOG.warn("refused sftp {}: remote={} user={} path={} reason={}",
                     SftpConstants.getCommandMessageName(cmd).replace("SSH_FXP_", "").toLowerCase(Locale.ROOT),
-                    getServerSession().getRemoteAddress(), LogText.escape(getServerSession().getUsername()),
+                    Addresses.of(getServerSession().getRemoteAddress()), LogText.escape(getServerSession().getUsername()),
                     LogText.escape(refused.getFile()), OwnProcfs.REASON);
         }
         super.sendStatus(buffer, id, e, cmd, args);

@@ -316,6 +316,14 @@ class SftpRepliesIT {
         assertEquals(04755, mode(server, d + "/f"));
         assertEquals(02775, mode(server, d + "/g"));
         assertEquals(01777, mode(server, d + "/t"));
+        // read back: ls -l shows the server's long names, ls -ln the client's own from the attributes (sshfs's view)
+        for (String ls : List.of("ls -l ", "ls -ln ")) {
+            OpenSsh.Result listed = ssh.sftp(ls + d + "\n");
+            assertEquals(0, listed.exit(), listed.stderr());
+            for (String line : List.of("-rwsr-xr-x", "drwxrwsr-x", "drwxrwxrwt")) {
+                assertTrue(listed.out().contains(line), ls + ": " + line + " in " + listed.out());
+            }
+        }
     }
 
     /** Fault 6: the scp sink creates a file with the mode the protocol carries, under the umask. */

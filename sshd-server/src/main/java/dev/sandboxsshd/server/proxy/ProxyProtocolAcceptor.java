@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sandboxsshd.server.ops.Refusals;
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.LogText;
 
 /**
@@ -61,7 +62,8 @@ public final class ProxyProtocolAcceptor implements ServerProxyAcceptor {
             return false;
         }
         if (parse instanceof ProxyHeader.Refused refused) {
-            LOG.warn("refused connection: remote={} reason={} (a --proxy-protocol-from address)", peer,
+            LOG.warn("refused connection: remote={} reason={} (a --proxy-protocol-from address)",
+                    Addresses.of(peer),
                     LogText.escape(refused.reason()));
             session.setAttribute(DONE, Boolean.FALSE);
             Refusals.connection(session, "proxy_protocol", null);

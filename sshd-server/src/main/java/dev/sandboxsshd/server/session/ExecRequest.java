@@ -9,6 +9,7 @@ import org.apache.sshd.server.command.CommandFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sandboxsshd.shell.Addresses;
 import dev.sandboxsshd.shell.LogText;
 
 /**
@@ -35,7 +36,8 @@ public final class ExecRequest implements CommandFactory {
     public Command createCommand(ChannelSession channel, String command) throws IOException {
         Optional<String> refused = refusal(command);
         if (refused.isPresent()) {
-            LOG.warn("refused exec request: remote={} reason={} command=\"{}\"", channel.getSession().getRemoteAddress(),
+            LOG.warn("refused exec request: remote={} reason={} command=\"{}\"",
+                    Addresses.of(channel.getSession().getRemoteAddress()),
                     refused.get(), LogText.escape(command));
             channel.getSession().close(true);
             throw new IOException("exec request refused: " + refused.get());

@@ -25,12 +25,11 @@ import dev.sandboxsshd.shell.ProcessSignals;
  * <li>{@link #closeShell(int, boolean)}, which the exit callback calls, replaces {@code ChannelSession.closeShell}.
  * MINA's sends EOF, then {@code exit-status}, then CLOSE. A client that closes a channel on EOF (the OpenSSH
  * ControlMaster does, so every proxy relaying channels over one connection) had its CLOSE handled between the two
- * often enough, and MINA then drops the status (the channel is closing): the mux client exited 255 in 34 of 300
- * runs of MultiplexExitStatusIT. Ours writes the report before EOF and CLOSE, also when the client closed first, as
+ * often enough, and MINA then drops the status (the channel is closing): the mux client exited 255
+ * (MultiplexExitStatusIT). Ours writes the report before EOF and CLOSE, also when the client closed first, as
  * long as our CLOSE has not gone (sshd reports until it sends its CLOSE, which it holds until the exit is out;
  * ours waits up to {@link #CLIENT_CLOSE_GRACE} for it, MINA's {@code COMMAND_EXIT_TIMEOUT} set on the channel).
- * It also replaces our earlier override of {@code AbstractServerChannel.sendExitStatus}, which MINA calls from
- * {@code closeShell} only.</li>
+ * {@code AbstractServerChannel.sendExitStatus} is left as MINA's: MINA calls it from {@code closeShell} only.</li>
  * <li>{@code handleShellParsed}, {@code handleExecParsed}, {@code handleSubsystemParsed} and {@code handlePtyReqParsed}
  * are MINA's, after noting what the session runs ({@link SessionFacts}) for the metrics and the audit trail, which
  * hear of the start as a channel state change ({@link SessionFacts#STARTED}).</li>
