@@ -86,20 +86,25 @@ final class ChannelDataWriter extends AbstractCloseable implements IoOutputStrea
                 int chunk = (int) Math.min(rest.available(), Math.min(room, window.getPacketSize()));
                 window.consume(chunk); // this thread is the channel's only writer: the room is still there
                 queued.acquire(chunk);
-                if (rest instanceof PacketBuffer && rest.rpos() == DATA_START) {
-                    // The reply itself becomes the packet; what does not fit (a long directory listing) is copied
-                    // out first, as the session encrypts the packet in place.
-                    int cut = rest.rpos() + chunk;
-                    if (cut == rest.wpos()) { // the whole reply, as most are
-                        return releasing(writer.writeData(headerInPlace(rest, chunk)), chunk); // the session's now
+                try {
+                    if (rest instanceof PacketBuffer && rest.rpos() == DATA_START) {
+                        // The reply itself becomes the packet; what does not fit (a long directory listing) is
+                        // copied out first, as the session encrypts the packet in place.
+                        int cut = rest.rpos() + chunk;
+                        if (cut == rest.wpos()) { // the whole reply, as most are
+                            return releasing(writer.writeData(headerInPlace(rest, chunk)), chunk); // the session's now
+                        }
+                        Buffer tail = new ByteArrayBuffer(Arrays.copyOfRange(rest.array(), cut, rest.wpos()));
+                        rest.wpos(cut);
+                        last = releasing(writer.writeData(headerInPlace(rest, chunk)), chunk);
+                        rest = tail;
+                    } else {
+                        last = writeCopy(rest, chunk);
+                        rest.rpos(rest.rpos() + chunk);
                     }
-                    Buffer tail = new ByteArrayBuffer(Arrays.copyOfRange(rest.array(), cut, rest.wpos()));
-                    rest.wpos(cut);
-                    last = releasing(writer.writeData(headerInPlace(rest, chunk)), chunk);
-                    rest = tail;
-                } else {
-                    last = writeCopy(rest, chunk);
-                    rest.rpos(rest.rpos() + chunk);
+                } catch (IOException | RuntimeException notQueued) { // a closing channel: the bytes never queued
+                    queued.release(chunk);
+                    throw notQueued;
                 }
             }
         } catch (InterruptedException e) {

@@ -105,8 +105,8 @@ final class IdleGiveBack {
             idleSince = now;
         }
         if (!givenBack && now - idleSince >= delay.toNanos()) {
+            givenBack = true; // once per idle spell, also when it fails: never a collection every tick
             giveBack();
-            givenBack = true;
         }
     }
 

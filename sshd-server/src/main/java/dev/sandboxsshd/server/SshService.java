@@ -209,48 +209,43 @@ public final class SshService implements AutoCloseable {
         return server == null ? 0 : server.getActiveSessions().size();
     }
 
-    /** Open connections, and the session channels (shell, exec, subsystem) open on them. */
-    public record Counts(int connections, int sessions) {
+    /**
+     * Open connections, the session channels (shell, exec, subsystem) open on them, and their channels of any kind.
+     * A connection still authenticating has no connection service yet (MINA throws): it counts with no channel.
+     */
+    public record Counts(int connections, int sessions, int channels) {
     }
 
-    public synchronized Counts counts() {
-        if (server == null) {
-            return new Counts(0, 0);
-        }
-        int connections = 0;
-        int sessions = 0;
-        for (Session session : server.getActiveSessions()) {
-            connections++;
-            AbstractConnectionService service = session.getService(AbstractConnectionService.class);
-            if (service != null) {
-                sessions += (int) service.getChannels().stream()
-                        .filter(c -> c instanceof ChannelSession && c.isOpen()).count();
-            }
-        }
-        return new Counts(connections, sessions);
-    }
-
-    /** How many channels all SSH connections have open now. */
-    public int openChannels() {
+    public Counts counts() {
         SshServer running;
         synchronized (this) {
             running = server;
         }
         if (running == null) {
-            return 0;
+            return new Counts(0, 0, 0);
         }
+        int connections = 0;
+        int sessions = 0;
         int channels = 0;
-        for (org.apache.sshd.common.session.helpers.AbstractSession session : running.getActiveSessions()) {
+        for (Session session : running.getActiveSessions()) {
+            connections++;
             try {
-                if (session.getService(ConnectionService.class)
-                        instanceof org.apache.sshd.common.session.helpers.AbstractConnectionService connection) {
-                    channels += connection.getChannels().size();
+                AbstractConnectionService service = session.getService(AbstractConnectionService.class);
+                if (service != null) {
+                    channels += service.getChannels().size();
+                    sessions += (int) service.getChannels().stream()
+                            .filter(c -> c instanceof ChannelSession && c.isOpen()).count();
                 }
             } catch (IllegalStateException notAuthenticated) {
                 // no connection service yet: no channels
             }
         }
-        return channels;
+        return new Counts(connections, sessions, channels);
+    }
+
+    /** How many channels all SSH connections have open now. */
+    public int openChannels() {
+        return counts().channels();
     }
 
     @Override

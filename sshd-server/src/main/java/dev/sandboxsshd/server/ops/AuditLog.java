@@ -4,13 +4,17 @@ import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -52,16 +56,11 @@ public final class AuditLog implements AutoCloseable {
         if (target.equals("-")) {
             return new AuditLog(new FileOutputStream(java.io.FileDescriptor.out), dropped);
         }
-        Path path = Path.of(target);
-        if (!Files.exists(path)) {
-            try {
-                Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } catch (java.nio.file.FileAlreadyExistsException raced) {
-                // someone made it meanwhile: append to it
-            }
-        }
-        return new AuditLog(new BufferedOutputStream(Files.newOutputStream(path, StandardOpenOption.APPEND,
-                StandardOpenOption.WRITE), 64 * 1024), dropped);
+        // O_NOFOLLOW: a symlink planted at the path would make root append to whatever it names
+        SeekableByteChannel file = Files.newByteChannel(Path.of(target), Set.of(StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        return new AuditLog(new BufferedOutputStream(Channels.newOutputStream(file), 64 * 1024), dropped);
     }
 
     /** Queues one event: {@code fields} are name, value pairs; a null value is left out. Never blocks. */

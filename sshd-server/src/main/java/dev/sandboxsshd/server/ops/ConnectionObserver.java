@@ -1,6 +1,5 @@
 package dev.sandboxsshd.server.ops;
 
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.CopyOption;
 import java.nio.file.Path;
@@ -29,6 +28,7 @@ import dev.sandboxsshd.keys.AuthEvents;
 import dev.sandboxsshd.pty.PtyEvents;
 import dev.sandboxsshd.server.session.SessionChannelFactory;
 import dev.sandboxsshd.server.session.SessionFacts;
+import dev.sandboxsshd.shell.Addresses;
 
 /**
  * Turns what MINA and our classes report about a connection into metrics and audit events, all registered at
@@ -67,12 +67,9 @@ public final class ConnectionObserver implements SessionListener, ChannelListene
     }
 
     /** An address as {@code host:port} (no leading slash); null for none. */
+    /** As log lines write it ({@link Addresses}), so the two join. */
     static String address(SocketAddress address) {
-        if (address instanceof InetSocketAddress inet) {
-            String host = inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
-            return (host.contains(":") ? "[" + host + "]" : host) + ":" + inet.getPort();
-        }
-        return address == null ? null : address.toString();
+        return address == null ? null : Addresses.of(address);
     }
 
     // --- connections

@@ -85,33 +85,37 @@ final class UserChannelSession extends ChannelSession {
 
     @Override
     protected RequestHandler.Result handleShellParsed(String request) throws IOException {
-        starting("shell", null);
-        return started(super.handleShellParsed(request));
+        return start("shell", null, () -> super.handleShellParsed(request));
     }
 
     @Override
     protected RequestHandler.Result handleExecParsed(String request, String commandLine) throws IOException {
-        starting("exec", commandLine);
-        return started(super.handleExecParsed(request, commandLine));
+        return start("exec", commandLine, () -> super.handleExecParsed(request, commandLine));
     }
 
     @Override
     protected RequestHandler.Result handleSubsystemParsed(String request, String subsystem) throws IOException {
-        starting("subsystem", subsystem);
-        return started(super.handleSubsystemParsed(request, subsystem));
+        return start("subsystem", subsystem, () -> super.handleSubsystemParsed(request, subsystem));
     }
 
-    private void starting(String what, String commandLine) {
+    /** MINA's handling of a shell, exec or subsystem request, between the notes of what runs. */
+    private interface Request {
+        RequestHandler.Result handle() throws IOException;
+    }
+
+    private RequestHandler.Result start(String what, String commandLine, Request request) throws IOException {
         startNanos = System.nanoTime();
         command = commandLine;
         kind = what; // before the command runs: it may end before MINA returns
-    }
-
-    private RequestHandler.Result started(RequestHandler.Result result) {
-        if (result == RequestHandler.Result.ReplySuccess || result == RequestHandler.Result.Replied) {
-            notifyStateChanged(SessionFacts.STARTED);
-        } else {
-            kind = null;
+        RequestHandler.Result result = RequestHandler.Result.ReplyFailure;
+        try {
+            result = request.handle();
+        } finally { // a start that failed or threw is no session for the metrics and the audit trail
+            if (result == RequestHandler.Result.ReplySuccess || result == RequestHandler.Result.Replied) {
+                notifyStateChanged(SessionFacts.STARTED);
+            } else {
+                kind = null;
+            }
         }
         return result;
     }
