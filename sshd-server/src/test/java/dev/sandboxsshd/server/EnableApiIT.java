@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -161,6 +163,21 @@ class EnableApiIT {
             return after.get("connections").asInt() == before.body().get("connections").asInt()
                     && after.get("ssh_sessions").asInt() == before.body().get("ssh_sessions").asInt();
         });
+    }
+
+    /** A connection still in its key exchange has no channels yet, and is counted, not a 500. */
+    @Test
+    void infoCountsAConnectionThatHasNotAuthenticated() throws Exception {
+        int before = fx.daemon.call("GET", "/api/v1/info", null).body().get("connections").asInt();
+        try (Socket raw = new Socket("127.0.0.1", fx.daemon.sshPort())) {
+            raw.getOutputStream().write("SSH-2.0-test\r\n".getBytes(StandardCharsets.US_ASCII));
+            raw.getOutputStream().flush();
+            // the server's own version line: the connection is the server's now
+            assertTrue(new String(raw.getInputStream().readNBytes(4), StandardCharsets.US_ASCII).startsWith("SSH-"));
+            DaemonProcess.Http during = fx.daemon.call("GET", "/api/v1/info", null);
+            assertEquals(200, during.status(), during.raw());
+            assertEquals(before + 1, during.body().get("connections").asInt(), during.raw());
+        }
     }
 
     private static List<String> fieldNames(JsonNode node) {
