@@ -72,29 +72,6 @@ public final class OwnProcfs {
     }
 
     /**
-     * The calls every check makes, bound by JNA's direct mapping: a fraction of the cost of the interface proxy
-     * ({@link LibC}), which matters here since every SFTP path operation makes them (thousands per rclone sync).
-     * {@code syscall} is variadic in C; the fixed arguments here are passed as a variadic call passes them on
-     * x86_64 and aarch64 (glibc's syscall only moves registers).
-     */
-    static final class Direct {
-        static {
-            Native.register(Direct.class, "c");
-        }
-
-        private Direct() {
-        }
-
-        static native long syscall(long number, long dirfd, String path, long[] how, long size);
-
-        static native int fstatfs(int fd, byte[] buf);
-
-        static native int close(int fd);
-
-        static native long readlink(String path, byte[] buf, long size);
-    }
-
-    /**
      * An {@code O_PATH} descriptor of what {@code path} names (the symlink itself when {@code follow} is false), for
      * the caller to close with {@link #close}.
      *
@@ -108,7 +85,7 @@ public final class OwnProcfs {
         int flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
         if (!openat2Missing) {
             long[] how = {flags, 0, RESOLVE_NO_MAGICLINKS};
-            int fd = (int) Direct.syscall(SYS_OPENAT2, AT_FDCWD, path, how, OPEN_HOW_SIZE);
+            int fd = (int) DirectLibC.syscall(SYS_OPENAT2, AT_FDCWD, path, how, OPEN_HOW_SIZE);
             if (fd >= 0) {
                 return checked(path, fd);
             }
@@ -150,7 +127,7 @@ public final class OwnProcfs {
 
     public static void close(int fd) {
         if (fd >= 0) {
-            Direct.close(fd);
+            DirectLibC.close(fd);
         }
     }
 
@@ -160,7 +137,7 @@ public final class OwnProcfs {
                 throw new Refused(path);
             }
         } catch (IOException | RuntimeException e) {
-            Direct.close(fd);
+            DirectLibC.close(fd);
             throw e;
         }
         return fd;
@@ -237,7 +214,7 @@ public final class OwnProcfs {
 
     private static boolean onProcfs(int fd) throws IOException {
         byte[] buf = new byte[STATFS_SIZE];
-        if (Direct.fstatfs(fd, buf) != 0) {
+        if (DirectLibC.fstatfs(fd, buf) != 0) {
             throw Errno.exception(fdPath(fd), Native.getLastError());
         }
         return ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder()).getLong(0) == PROC_SUPER_MAGIC;
@@ -249,7 +226,7 @@ public final class OwnProcfs {
             return false;
         }
         byte[] buf = new byte[4096];
-        long length = Direct.readlink(fdPath(fd), buf, buf.length);
+        long length = DirectLibC.readlink(fdPath(fd), buf, buf.length);
         if (length < 0) {
             throw Errno.exception(fdPath(fd), Native.getLastError());
         }

@@ -5,7 +5,8 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.charset.StandardCharsets;
 
-import com.sun.jna.Native;
+import dev.sandboxsshd.shell.DirectLibC;
+
 
 /**
  * Ends the daemon (exit 70, one line on stderr) once its heap is exhausted, however it was started: the old
@@ -25,27 +26,20 @@ final class HeapWatchdog {
     static final double FULL = 0.9;
     private static final long PERIOD_MS = 500;
 
-    static {
-        Native.register("c");
-    }
-
     private HeapWatchdog() {
     }
-
-    private static native void _exit(int status);
-
-    private static native long write(int fd, byte[] buffer, long count);
 
     /** Writes {@code message} to stderr and ends the process now, without allocating. */
     static void exitNow(int status, byte[] message) {
         try {
-            write(2, message, message.length);
+            DirectLibC.write(2, message, message.length);
         } finally {
-            _exit(status);
+            DirectLibC._exit(status);
         }
     }
 
     static void start(int status) {
+        DirectLibC.bind();
         byte[] full = ("sandbox-sshd: exiting: the heap is exhausted (" + Runtime.getRuntime().maxMemory() / (1024 * 1024)
                 + " MB)\n").getBytes(StandardCharsets.UTF_8);
         MemoryPoolMXBean old = null;

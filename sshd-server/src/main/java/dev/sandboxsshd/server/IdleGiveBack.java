@@ -8,10 +8,11 @@ import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
-import com.sun.jna.Native;
 import com.sun.management.HotSpotDiagnosticMXBean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import dev.sandboxsshd.shell.DirectLibC;
 
 /**
  * Gives memory back once the daemon is idle: no SSH channel open and no PTY client attached for {@code delay}.
@@ -38,18 +39,6 @@ final class IdleGiveBack {
     private static final int MAX_COLLECTIONS = 6;
     private static final Duration CHECK = Duration.ofSeconds(1);
 
-    private static final boolean TRIM;
-
-    static {
-        boolean linked;
-        try {
-            Native.register("c");
-            linked = true;
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
-            linked = false; // not glibc: the JVM's own trimming, if any, is all there is
-        }
-        TRIM = linked;
-    }
 
     private final Duration delay;
     private final BooleanSupplier busy;
@@ -69,8 +58,6 @@ final class IdleGiveBack {
         this.busyMin = hotspot.getVMOption(MIN).getValue();
         this.busyMax = hotspot.getVMOption(MAX).getValue();
     }
-
-    private static native int malloc_trim(long pad);
 
     /** Checks every second on a daemon thread of its own. */
     void start() {
@@ -126,9 +113,7 @@ final class IdleGiveBack {
             }
             committed = Math.min(committed, now);
         }
-        if (TRIM) {
-            malloc_trim(0);
-        }
+        DirectLibC.malloc_trim(0);
         MemoryUsage after = heap();
         LOG.info("idle for {} s: gave memory back: heap committed {} -> {} MB ({} MB used), RSS {} -> {} MB, {} full "
                         + "collections, {} ms", delay.toSeconds(), mb(committedBefore), mb(after.getCommitted()),
