@@ -42,9 +42,9 @@ import dev.sandboxsshd.shell.PosixUser;
 class UserCannotStopTheDaemonIT {
     static final String OURS = BothServers.OURS;
     static final String OPENSSH = BothServers.OPENSSH;
-    /** Half the 100 logins and 20 of each other kind, kept under a minute on a loaded machine. */
-    private static final int LOGINS = 50;
-    private static final int EACH = 10;
+    /** The counts: 100 logins and 20 each of sftp, scp -O, -W and PTY API sessions. */
+    private static final int LOGINS = 100;
+    private static final int EACH = 20;
     private static final int PARALLEL = 4;
 
     @TempDir
