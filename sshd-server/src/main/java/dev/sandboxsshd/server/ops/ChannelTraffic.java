@@ -54,32 +54,17 @@ public final class ChannelTraffic {
         return cmd == SshConstants.SSH_MSG_CHANNEL_DATA || cmd == SshConstants.SSH_MSG_CHANNEL_EXTENDED_DATA;
     }
 
-    /** A packet from the client, its type byte at the read position. */
+    /** A packet from the client, its type byte at the read position: found by our channel number. */
     public static void incoming(AbstractConnectionService connection, Buffer packet) {
-        int at = packet.rpos();
-        int cmd = packet.available() > 0 ? packet.rawByte(at) & 0xff : -1;
-        if (connection == null || (cmd != SshConstants.SSH_MSG_CHANNEL_DATA && cmd != SshConstants.SSH_MSG_CHANNEL_EXTENDED_DATA)) {
-            return;
-        }
-        long length = dataLength(packet, cmd);
-        if (length < 0) {
-            return;
-        }
-        long id = BufferUtils.getUInt(packet.array(), at + 1, Integer.BYTES);
-        for (Channel channel : connection.getChannels()) {
-            if (channel.getChannelId() == id) {
-                ChannelTraffic traffic = channel.getAttribute(KEY);
-                if (traffic != null) {
-                    traffic.received.addAndGet(length);
-                    traffic.receivedTotal.inc(length);
-                }
-                return;
-            }
-        }
+        count(connection, packet, true);
     }
 
     /** A packet to the client, its type byte at the read position: found by the peer's channel number. */
     public static void outgoing(AbstractConnectionService connection, Buffer packet) {
+        count(connection, packet, false);
+    }
+
+    private static void count(AbstractConnectionService connection, Buffer packet, boolean incoming) {
         int at = packet.rpos();
         int cmd = packet.available() > 0 ? packet.rawByte(at) & 0xff : -1;
         if (connection == null || (cmd != SshConstants.SSH_MSG_CHANNEL_DATA && cmd != SshConstants.SSH_MSG_CHANNEL_EXTENDED_DATA)) {
@@ -89,13 +74,13 @@ public final class ChannelTraffic {
         if (length < 0) {
             return;
         }
-        long recipient = BufferUtils.getUInt(packet.array(), at + 1, Integer.BYTES);
+        long number = BufferUtils.getUInt(packet.array(), at + 1, Integer.BYTES);
         for (Channel channel : connection.getChannels()) {
-            if (channel.getRecipient() == recipient) {
+            if ((incoming ? channel.getChannelId() : channel.getRecipient()) == number) {
                 ChannelTraffic traffic = channel.getAttribute(KEY);
                 if (traffic != null) {
-                    traffic.sent.addAndGet(length);
-                    traffic.sentTotal.inc(length);
+                    (incoming ? traffic.received : traffic.sent).addAndGet(length);
+                    (incoming ? traffic.receivedTotal : traffic.sentTotal).inc(length);
                 }
                 return;
             }
